@@ -1,0 +1,63 @@
+// The forwarding endpoint: a request template plus the item keys that open exactly the secrets
+// it uses (docs/protocol.md, "Forward").
+import { z } from 'zod';
+import { Id, Key32 } from './common.js';
+import { SecretName } from './secret.js';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+export const HttpMethod = z.enum(HTTP_METHODS);
+
+export const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
+
+/** The request template, as a page writes it (Skapi's fields). */
+export const RequestTemplate = z.object({
+  url: z.string().min(1).max(8192),
+  method: HttpMethod.default('GET'),
+  headers: z.record(z.string().max(256), z.string().max(16_384)).default({}),
+  /** JSON value (sent as JSON) or a string (sent as is) */
+  data: z.unknown().optional(),
+  params: z.record(z.string().max(256), ParamValue).optional(),
+});
+
+/** One secret the template uses, and the key that opens exactly that item. */
+export const SecretRef = z.object({
+  /** the name used in `$(secret:NAME)`; the first ref is also `$CLIENT_SECRET` */
+  name: SecretName,
+  vaultId: Id,
+  itemId: Id,
+  itemKey: Key32,
+});
+
+export const ForwardRequest = z.object({
+  request: RequestTemplate,
+  secrets: z.array(SecretRef).min(1).max(8),
+  /** the calling page's origin, as the browser reported it to the extension (for the audit log) */
+  origin: z.string().max(300).optional(),
+  /** Skapi: queued requests with the same (url, method, queue) run one at a time, in order */
+  queue: z.string().max(128).optional(),
+  /** Skapi: seconds the request record is kept for polling */
+  expires: z.number().int().min(1).max(86_400).optional(),
+  /** Skapi: when set, the relay answers 202 with a request id to poll instead of the response */
+  poll: z.number().int().min(0).optional(),
+});
+
+/** 202 answer for queued / polled requests; GET /v1/forward/requests/:id returns the same shape. */
+export const ForwardTicket = z.object({
+  requestId: z.string(),
+  state: z.enum(['queued', 'running', 'done', 'failed']),
+  expiresAt: z.number().int(),
+  /** when done: the upstream answer (already scrubbed) */
+  response: z
+    .object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string() })
+    .optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+/** Header on every relay answer that is the relay's own error rather than the upstream's. */
+export const RELAY_ERROR_HEADER = 'keyhole-error';
+
+export type HttpMethod = z.infer<typeof HttpMethod>;
+export type RequestTemplate = z.infer<typeof RequestTemplate>;
+export type SecretRef = z.infer<typeof SecretRef>;
+export type ForwardRequest = z.infer<typeof ForwardRequest>;
+export type ForwardTicket = z.infer<typeof ForwardTicket>;

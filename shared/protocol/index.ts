@@ -1,0 +1,6 @@
+// Wire schemas shared by the relay, the SDK, the CLI and the extension.
+export * from './common.js';
+export * from './auth.js';
+export * from './vault.js';
+export * from './secret.js';
+export * from './forward.js';
