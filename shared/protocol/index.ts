@@ -4,3 +4,4 @@ export * from './auth.js';
 export * from './vault.js';
 export * from './secret.js';
 export * from './forward.js';
+export * from './team.js';

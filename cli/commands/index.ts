@@ -1,0 +1,52 @@
+// The CLI's command table. Each entry loads its module only when run, so that `keyhole --help`
+// or `keyhole logout` never pays for libsodium, zod or the relay. Add commands here.
+import type { Command } from '../command.js';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'relay',
+    summary: 'start the relay (what `npm start` runs)',
+    load: async () => (await import('./relay.js')).relay,
+  },
+  {
+    name: 'signup',
+    summary: 'create an account on a relay',
+    load: async () => (await import('./signup.js')).signup,
+  },
+  {
+    name: 'login',
+    summary: 'log in and sync your vaults',
+    load: async () => (await import('./login.js')).login,
+  },
+  {
+    name: 'logout',
+    summary: 'end the session and forget the local cache',
+    load: async () => (await import('./logout.js')).logout,
+  },
+  {
+    name: 'secret',
+    summary: 'add, update, list and remove secrets',
+    load: async () => (await import('./secret.js')).secret,
+  },
+  {
+    name: 'request',
+    summary: 'call an API with a secret, via the relay (curl-like)',
+    load: async () => (await import('./request.js')).request,
+  },
+  {
+    name: 'team',
+    summary: 'team vaults: create, invite, remove, members',
+    load: async () => (await import('./team.js')).team,
+  },
+  {
+    name: 'audit',
+    summary: "a team's log of forwarded requests",
+    load: async () => (await import('./audit.js')).audit,
+  },
+];

@@ -1,0 +1,275 @@
+// `keyhole secret add|update|list|rm`: manage secrets. Values come from stdin (or a hidden prompt)
+// and are never printed back.
+import {
+  addSecret,
+  removeSecret,
+  updateSecret,
+  type SecretPatch,
+} from '../../shared/client/secrets.js';
+import { isValidAllowedHost } from '../../shared/policy/allowed-hosts.js';
+import { SECRET_TYPES, SecretName, type SecretType } from '../../shared/protocol/secret.js';
+import { parse, refusePasswordFlag, required } from '../args.js';
+import type { Command } from '../command.js';
+import { EXIT_OK, UsageError, info, out } from '../output.js';
+import { promptHidden } from '../password.js';
+import { parseSecretValue, type ValueFields } from '../secret-input.js';
+import { readStdin } from '../stdin.js';
+import { openVault, reportConflicts, vaultLabel } from '../unlock.js';
+
+const HOST_HELP =
+  'host, host:port, *.host or scheme://host[:port]/path-prefix (no scheme = https only)';
+
+const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--vault V] [--description D]
+
+Stores a secret. The value is read from stdin (or a hidden prompt on a terminal) and never printed.
+
+Options:
+  --host H          where the secret may be sent: ${HOST_HELP}; repeatable, at least one
+  --origin O        web origin allowed to use it without asking (https://app.example); repeatable
+  --type T          plain (default) | bearer | basic | oauth | template
+  --vault V         personal (default), a team name or a vault id
+  --description D   a note for yourself
+
+Value on stdin, by type:
+  plain, bearer   the value (one trailing newline is dropped)
+  basic           username:password
+  template        key=value lines, or a JSON object; use as $(secret:NAME.key)
+  oauth           JSON {"grant":"client_credentials"|"refresh_token","tokenUrl":…,"clientId":…,
+                  "clientSecret":…,"refreshToken"?:…,"scope"?:…}
+
+Example:
+  printf %s "$OPENAI_KEY" | keyhole secret add openai --host api.openai.com --type bearer`;
+
+const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--type T] [--vault V] [--description D]
+
+Changes a secret. A value piped on stdin replaces the value; --host / --origin replace those lists;
+anything not given stays. If another device changed the same secret since your last sync, both
+versions are kept (yours as NAME.conflict-YYYY-MM-DD) and you are told.
+
+Example:
+  printf %s "$NEW_KEY" | keyhole secret update openai
+  keyhole secret update openai --host api.openai.com --host eu.api.openai.com </dev/null`;
+
+const LIST_HELP = `Usage: keyhole secret list [--vault V] [--json]
+
+Lists names, types, allowed hosts and origins — never values. Without --vault, every vault.
+
+Example:
+  keyhole secret list`;
+
+const RM_HELP = `Usage: keyhole secret rm NAME [--vault V]
+
+Removes a secret (from every device, at their next sync).
+
+Example:
+  keyhole secret rm openai`;
+
+const HELP = `Usage: keyhole secret <add|update|list|rm> …
+
+  add NAME --host H [--host H2] [--origin O] [--type plain|basic|bearer|oauth|template] [--vault V]
+                                   store a secret (value read from stdin)
+  update NAME [--host H]… [--origin O]… [--type T] [--description D] [--vault V]
+                                   change a secret (value from stdin if piped)
+  list [--vault V] [--json]        names, types, hosts — never values
+  rm NAME [--vault V]              remove a secret
+
+Run \`keyhole secret <sub-command> --help\` for details.`;
+
+const EDIT_OPTIONS = {
+  host: { type: 'string', multiple: true },
+  origin: { type: 'string', multiple: true },
+  type: { type: 'string' },
+  vault: { type: 'string' },
+  description: { type: 'string' },
+} as const;
+
+export const secret: Command = {
+  help: HELP,
+  handlesHelp: true,
+  async run(argv) {
+    refusePasswordFlag(argv);
+    const [sub, ...rest] = argv;
+    const wantsHelp = rest.includes('--help') || rest.includes('-h');
+    switch (sub) {
+      case 'add':
+        return wantsHelp ? help(ADD_HELP) : add(rest);
+      case 'update':
+        return wantsHelp ? help(UPDATE_HELP) : update(rest);
+      case 'list':
+      case 'ls':
+        return wantsHelp ? help(LIST_HELP) : list(rest);
+      case 'rm':
+      case 'remove':
+        return wantsHelp ? help(RM_HELP) : rm(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        return help(HELP);
+      default:
+        throw new UsageError(
+          `Unknown sub-command ${JSON.stringify(sub)}. Run \`keyhole secret --help\`.`,
+        );
+    }
+  },
+};
+
+function help(text: string): number {
+  out(text);
+  return EXIT_OK;
+}
+
+async function add(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, EDIT_OPTIONS, 'secret add', 1);
+  const name = secretName(positionals[0], 'secret add');
+  const hosts = checkHosts(values.host);
+  if (hosts.length === 0)
+    throw new UsageError('At least one --host is required. Run `keyhole secret add --help`.');
+  const type = secretType(values.type) ?? 'plain';
+  const fields = await readValue(type, true);
+  if (!fields) throw new UsageError('No value: pipe the secret on stdin.');
+
+  const { relay, store, save } = await openVault({ sync: false });
+  const vault = store.resolveVault(values.vault);
+  const result = await addSecret(relay, store, vault.id, {
+    name,
+    type,
+    ...fields,
+    allowedHosts: hosts,
+    allowedOrigins: values.origin ?? [],
+    description: values.description ?? '',
+  });
+  save();
+  reportConflicts(store, result.conflicts);
+  info(
+    `✓ Added ${name} (${type}) to ${vault.kind === 'personal' ? 'your personal vault' : `vault ${vault.name}`}`,
+  );
+  info(
+    `Use it: keyhole request ${name} --url ${exampleUrl(hosts[0] ?? '')} -H 'Authorization: Bearer $CLIENT_SECRET'`,
+  );
+  return EXIT_OK;
+}
+
+async function update(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, EDIT_OPTIONS, 'secret update', 1);
+  const name = secretName(positionals[0], 'secret update');
+  const type = secretType(values.type);
+  const patch: SecretPatch = {};
+  if (values.host) patch.allowedHosts = checkHosts(values.host);
+  if (values.origin) patch.allowedOrigins = values.origin;
+  if (values.description !== undefined) patch.description = values.description;
+  if (type) patch.type = type;
+
+  const { relay, store, save } = await openVault({ sync: false });
+  const vault = store.resolveVault(values.vault);
+  const current = store.index(vault.id).byName.get(name);
+  const fields = await readValue(type ?? current?.payload.type ?? 'plain', false);
+  if (fields) Object.assign(patch, fields);
+  if (Object.keys(patch).length === 0) {
+    throw new UsageError(
+      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --type or --description.',
+    );
+  }
+  const result = await updateSecret(relay, store, vault.id, name, patch);
+  save();
+  reportConflicts(store, result.conflicts);
+  info(`✓ Updated ${name}${vaultLabel(store, vault.id)}`);
+  return EXIT_OK;
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { values } = parse(
+    argv,
+    { vault: { type: 'string' }, json: { type: 'boolean' } },
+    'secret list',
+  );
+  const { store } = await openVault({ sync: true });
+  const vaults = values.vault ? [store.resolveVault(values.vault)] : store.vaults();
+  const rows = vaults.flatMap((vault) =>
+    store.listSecrets(vault.id).map(({ payload }) => ({
+      name: payload.name,
+      type: payload.type,
+      vault: vault.kind === 'personal' ? 'personal' : (vault.name ?? vault.id),
+      hosts: payload.allowedHosts,
+      origins: payload.allowedOrigins,
+      description: payload.description,
+    })),
+  );
+  if (values.json) {
+    out(JSON.stringify(rows, null, 2));
+    return EXIT_OK;
+  }
+  if (rows.length === 0) {
+    info(
+      'No secrets yet. Add one: printf %s "$KEY" | keyhole secret add NAME --host api.example.com',
+    );
+    return EXIT_OK;
+  }
+  const table = [
+    ['NAME', 'TYPE', 'VAULT', 'HOSTS', 'ORIGINS'],
+    ...rows.map((r) => [r.name, r.type, r.vault, r.hosts.join(','), r.origins.join(',') || '-']),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  for (const row of table)
+    out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+  return EXIT_OK;
+}
+
+async function rm(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { vault: { type: 'string' } }, 'secret rm', 1);
+  const name = secretName(positionals[0], 'secret rm');
+  const { relay, store, save } = await openVault({ sync: false });
+  const vault = store.resolveVault(values.vault);
+  const result = await removeSecret(relay, store, vault.id, name);
+  save();
+  reportConflicts(store, result.conflicts);
+  if (!result.conflicts.some((c) => c.resolution === 'kept-theirs')) {
+    info(`✓ Removed ${name}${vaultLabel(store, vault.id)}`);
+  }
+  return EXIT_OK;
+}
+
+function secretName(value: string | undefined, command: string): string {
+  const name = required(value, 'NAME', command);
+  if (!SecretName.safeParse(name).success) {
+    throw new UsageError(
+      'NAME: letters, digits, _ . - (at most 64), starting with a letter or digit.',
+    );
+  }
+  return name;
+}
+
+function secretType(value: string | undefined): SecretType | undefined {
+  if (value === undefined) return undefined;
+  if (!(SECRET_TYPES as readonly string[]).includes(value)) {
+    throw new UsageError(`--type must be one of ${SECRET_TYPES.join(', ')}.`);
+  }
+  return value as SecretType;
+}
+
+function checkHosts(hosts: string[] | undefined): string[] {
+  for (const host of hosts ?? []) {
+    if (!isValidAllowedHost(host))
+      throw new UsageError(`Not a valid --host ${JSON.stringify(host)}: use ${HOST_HELP}.`);
+  }
+  return hosts ?? [];
+}
+
+/** stdin when piped; else (add only, on a terminal) a hidden prompt for the simple types. */
+async function readValue(type: SecretType, prompt: boolean): Promise<ValueFields | null> {
+  const piped = await readStdin();
+  if (piped !== null && piped !== '') return parseSecretValue(type, piped);
+  if (piped === null && prompt) {
+    if (type === 'oauth' || type === 'template') {
+      throw new UsageError(`Pipe the ${type} secret on stdin (see \`keyhole secret add --help\`).`);
+    }
+    const label = type === 'basic' ? 'username:password' : 'Secret value';
+    return parseSecretValue(type, await promptHidden(`${label} (hidden): `));
+  }
+  return null;
+}
+
+function exampleUrl(host: string): string {
+  if (/^https?:\/\//i.test(host)) return host;
+  return `https://${host.replace(/^\*\./, 'api.')}/`;
+}

@@ -1,0 +1,73 @@
+// Turns what arrives on stdin into a secret's value fields, by type (docs/cli.md, "secret add").
+import type { SecretPayload, SecretType } from '../shared/protocol/secret.js';
+import { KeyholeError } from '../shared/errors.js';
+import { stripFinalNewline } from './stdin.js';
+
+export type ValueFields = Pick<
+  SecretPayload,
+  'value' | 'username' | 'password' | 'fields' | 'oauth'
+>;
+
+export function parseSecretValue(type: SecretType, raw: string): ValueFields {
+  const text = stripFinalNewline(raw);
+  switch (type) {
+    case 'plain':
+    case 'bearer':
+      if (text === '') throw invalid('The secret value is empty: pipe it on stdin.');
+      return { value: text };
+    case 'basic': {
+      const at = text.indexOf(':');
+      if (at < 1) throw invalid('A basic secret is `username:password` on stdin.');
+      return { username: text.slice(0, at), password: text.slice(at + 1) };
+    }
+    case 'template':
+      return { fields: parseFields(text) };
+    case 'oauth':
+      return {
+        oauth: parseJsonObject(
+          text,
+          'An oauth secret is a JSON object on stdin',
+        ) as SecretPayload['oauth'],
+      };
+  }
+}
+
+/** `key=value` lines (blank lines and # comments skipped) or a JSON object of strings. */
+function parseFields(text: string): Record<string, string> {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    const obj = parseJsonObject(trimmed, 'A template secret is `key=value` lines or a JSON object');
+    const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (typeof v !== 'string')
+        throw invalid(`Template field ${JSON.stringify(k)} must be a string.`);
+      fields[k] = v;
+    }
+    return fields;
+  }
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const at = line.indexOf('=');
+    if (at < 1) throw invalid('A template secret is `key=value` lines or a JSON object on stdin.');
+    fields[line.slice(0, at).trim()] = line.slice(at + 1);
+  }
+  if (Object.keys(fields).length === 0)
+    throw invalid('A template secret needs at least one `key=value` line.');
+  return fields;
+}
+
+function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      return value as Record<string, unknown>;
+  } catch {
+    // fall through: never echo the input (it is a secret)
+  }
+  throw invalid(`${what}.`);
+}
+
+function invalid(message: string): KeyholeError {
+  return new KeyholeError('INVALID_REQUEST', message);
+}

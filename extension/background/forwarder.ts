@@ -1,0 +1,86 @@
+// Sends an approved call to the relay (POST /v1/forward) and streams the answer into the call's
+// reply sink; polled/queued calls wait for their ticket (Skapi's poll/queue/expires).
+import { KeyholeError } from '../../shared/errors.js';
+import { buildForwardRequest, forwardAndPoll } from '../../shared/client/index.js';
+import type { ClientRequestParams } from '../../shared/client/index.js';
+import type { ApprovedCall, ReplySink } from './page-calls.js';
+import type { VaultService } from './vault-service.js';
+
+const HIDDEN_HEADERS = new Set(['set-cookie', 'set-cookie2']);
+
+/** Response headers a page gets: not cookies, not the relay's own. */
+export function pageHeaders(entries: Iterable<[string, string]>): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of entries) {
+    const key = k.toLowerCase();
+    if (HIDDEN_HEADERS.has(key) || key.startsWith('keyhole-')) continue;
+    out.push([key, v]);
+  }
+  return out;
+}
+
+function paramsFor(call: ApprovedCall): ClientRequestParams {
+  if (call.kind === 'request') {
+    const { request: r } = call;
+    const p: ClientRequestParams = {
+      clientSecretName: r.name,
+      url: r.template.url,
+      method: r.template.method,
+      headers: r.template.headers,
+      origin: call.origin,
+    };
+    if (r.template.data !== undefined) p.data = r.template.data;
+    if (r.template.params !== undefined) p.params = r.template.params;
+    if (r.queue !== undefined) p.queue = r.queue;
+    if (r.expires !== undefined) p.expires = r.expires;
+    if (r.poll !== undefined) p.poll = r.poll;
+    return p;
+  }
+  const t = call.template;
+  const p: ClientRequestParams = {
+    clientSecretName: call.name,
+    url: t.url,
+    method: t.method,
+    headers: t.headers,
+    origin: call.origin,
+  };
+  if (t.body !== undefined) p.data = t.body;
+  return p;
+}
+
+export async function forwardCall(
+  vault: VaultService,
+  call: ApprovedCall,
+  sink: ReplySink,
+  signal: AbortSignal,
+): Promise<void> {
+  const live = await vault.current();
+  if (!live) throw new KeyholeError('VAULT_LOCKED');
+  const relay = await vault.relayFor(live);
+  const fwd = buildForwardRequest(live.store, paramsFor(call));
+  if (fwd.poll !== undefined || fwd.queue !== undefined) {
+    const done = await forwardAndPoll(relay, fwd, { signal, ...(fwd.poll ? { intervalMs: fwd.poll } : {}) });
+    sink.head(done.status, '', pageHeaders(Object.entries(done.headers)));
+    if (done.body) sink.chunk(new TextEncoder().encode(done.body));
+    sink.end();
+    return;
+  }
+  const res = await relay.forward(fwd, signal);
+  sink.head(res.status, res.statusText, pageHeaders(res.headers.entries()));
+  if (res.body) {
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (value && value.byteLength > 0) sink.chunk(value);
+      }
+    } catch {
+      if (signal.aborted) return;
+      throw new KeyholeError('RELAY_UNAVAILABLE');
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  sink.end();
+}

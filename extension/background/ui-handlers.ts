@@ -1,0 +1,108 @@
+// The popup's requests, served by the background. Every action except reading the state counts
+// as real use for the idle lock (an open popup alone does not).
+import { KeyholeError } from '../../shared/errors.js';
+import type { UiRequest, UiResult, UiState } from '../ui/protocol.js';
+import { forgetDenied, listDenied } from './denied.js';
+import { resetActivityThrottle, touchActivity } from './idle.js';
+import { DEFAULT_RELAY_URL, DEFAULT_SETTINGS, getSettings, KEYS, setLocal } from './storage.js';
+import type { Settings } from './storage.js';
+import type { VaultService } from './vault-service.js';
+
+export interface UiDeps {
+  vault: VaultService;
+  pendingApprovals(): number;
+  onSettingsChanged(settings: Settings): Promise<void>;
+}
+
+async function state(deps: UiDeps): Promise<UiState> {
+  const [acct, live, settings, denied] = await Promise.all([
+    deps.vault.account(),
+    deps.vault.current(),
+    getSettings(),
+    listDenied(),
+  ]);
+  return {
+    hasAccount: acct !== undefined,
+    unlocked: live !== undefined,
+    relayUrl: acct?.relayUrl ?? DEFAULT_RELAY_URL,
+    email: acct?.email ?? '',
+    secrets: live ? await deps.vault.list() : [],
+    sync: deps.vault.syncStatus(),
+    settings,
+    denied,
+    pendingApprovals: deps.pendingApprovals(),
+  };
+}
+
+function clampSettings(s: Partial<Settings>, current: Settings): Settings {
+  const idle = Number(s.idleMinutes ?? current.idleMinutes);
+  const sync = Number(s.syncMinutes ?? current.syncMinutes);
+  return {
+    idleMinutes: Number.isFinite(idle) ? Math.min(Math.max(Math.round(idle), 1), 24 * 60) : DEFAULT_SETTINGS.idleMinutes,
+    syncMinutes: Number.isFinite(sync) ? Math.min(Math.max(Math.round(sync), 1), 24 * 60) : DEFAULT_SETTINGS.syncMinutes,
+  };
+}
+
+async function run(deps: UiDeps, req: UiRequest): Promise<unknown> {
+  const { vault } = deps;
+  if (req.ui !== 'state') {
+    resetActivityThrottle();
+    await touchActivity();
+  }
+  switch (req.ui) {
+    case 'state':
+      return state(deps);
+    case 'signup':
+      await vault.signup(req.relayUrl, req.email, req.password);
+      return state(deps);
+    case 'login':
+      await vault.login(req.relayUrl, req.email, req.password);
+      return state(deps);
+    case 'unlock':
+      await vault.unlock(req.password);
+      return state(deps);
+    case 'lock':
+      await vault.lock();
+      return state(deps);
+    case 'logout':
+      await vault.logout();
+      return state(deps);
+    case 'sync':
+      await vault.syncNow();
+      return state(deps);
+    case 'save':
+      await vault.save(req.vaultId, req.itemId, req.secret);
+      return state(deps);
+    case 'delete':
+      await vault.remove(req.vaultId, req.itemId);
+      return state(deps);
+    case 'reveal':
+      return vault.reveal(req.vaultId, req.itemId);
+    case 'set-origin':
+      await vault.setOrigin(req.vaultId, req.itemId, req.origin, req.allowed);
+      return state(deps);
+    case 'forget-denial':
+      await forgetDenied(req.origin, req.name);
+      return state(deps);
+    case 'settings': {
+      const next = clampSettings(req.settings, await getSettings());
+      await setLocal(KEYS.settings, next);
+      await deps.onSettingsChanged(next);
+      return state(deps);
+    }
+    default:
+      throw new KeyholeError('INVALID_REQUEST');
+  }
+}
+
+export async function handleUi(deps: UiDeps, req: unknown): Promise<UiResult> {
+  try {
+    if (typeof req !== 'object' || req === null || typeof (req as { ui?: unknown }).ui !== 'string') {
+      throw new KeyholeError('INVALID_REQUEST');
+    }
+    return { ok: true, data: await run(deps, req as UiRequest) };
+  } catch (err) {
+    if (err instanceof KeyholeError) return { ok: false, error: { code: err.code, message: err.message } };
+    return { ok: false, error: { code: 'INTERNAL', message: 'Something went wrong.' } };
+  }
+}

@@ -1,0 +1,22 @@
+// WXT configuration for the Keyhole extension (MV3, Chromium first; `wxt build -b firefox` kept working).
+import { defineConfig } from 'wxt';
+
+export default defineConfig({
+  // Explicit imports everywhere: the root tsconfig typechecks extension/ without WXT's generated globals.
+  imports: false,
+  manifest: ({ browser }) => ({
+    name: 'Keyhole',
+    description: 'Use API secrets from web pages without the page ever holding them.',
+    version: '0.1.0',
+    permissions: ['storage', 'alarms'],
+    // The relay is reached from the service worker: it needs host access to any relay URL the user sets.
+    host_permissions: ['http://*/*', 'https://*/*'],
+    content_security_policy: {
+      // libsodium's WebAssembly needs 'wasm-unsafe-eval' in extension pages and the service worker.
+      extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
+    },
+    ...(browser === 'firefox'
+      ? { browser_specific_settings: { gecko: { id: 'keyhole@keyhole.dev', strict_min_version: '128.0' } } }
+      : {}),
+  }),
+});

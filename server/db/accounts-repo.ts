@@ -1,0 +1,88 @@
+// Accounts: created together with the personal vault and its owner membership, in one transaction.
+import type { Kysely } from 'kysely';
+import { KeyholeError } from '../../shared/errors.js';
+import type { KeyBundle, SignupRequest } from '../../shared/protocol/auth.js';
+import { KdfParamsSchema } from '../../shared/protocol/common.js';
+import { isUniqueViolation } from './db-errors.js';
+import type { AccountsTable, Database } from './schema.js';
+
+export async function findAccountByEmail(
+  db: Kysely<Database>,
+  email: string,
+): Promise<AccountsTable | undefined> {
+  return db.selectFrom('accounts').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export async function findAccountById(
+  db: Kysely<Database>,
+  id: string,
+): Promise<AccountsTable | undefined> {
+  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function keyBundleOf(account: AccountsTable): KeyBundle {
+  return {
+    kdf: KdfParamsSchema.parse(JSON.parse(account.kdf)),
+    wrappedAccountKey: account.wrapped_account_key,
+    publicKey: account.public_key,
+    wrappedPrivateKey: account.wrapped_private_key,
+  };
+}
+
+/** Inserts the account, its personal vault and the owner membership; all or nothing. */
+export async function createAccount(
+  db: Kysely<Database>,
+  req: SignupRequest,
+  authHash: string,
+  now: number,
+): Promise<void> {
+  try {
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('accounts')
+        .values({
+          id: req.accountId,
+          email: req.email,
+          auth_hash: authHash,
+          kdf: JSON.stringify(req.keys.kdf),
+          wrapped_account_key: req.keys.wrappedAccountKey,
+          public_key: req.keys.publicKey,
+          wrapped_private_key: req.keys.wrappedPrivateKey,
+          created_at: now,
+        })
+        .execute();
+      await tx
+        .insertInto('vaults')
+        .values({
+          id: req.personalVault.id,
+          kind: 'personal',
+          name: null,
+          owner_id: req.accountId,
+          revision: 0,
+          key_generation: 0,
+          created_at: now,
+        })
+        .execute();
+      await tx
+        .insertInto('vault_members')
+        .values({
+          vault_id: req.personalVault.id,
+          account_id: req.accountId,
+          role: 'owner',
+          wrapped_key: req.personalVault.wrappedKey,
+          key_generation: 0,
+          added_at: now,
+          removed_at: null,
+        })
+        .execute();
+    });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    // A concurrent signup with the same email won the race, or a client reused an id.
+    if (await findAccountByEmail(db, req.email)) throw new KeyholeError('ACCOUNT_EXISTS');
+    throw new KeyholeError(
+      'CONFLICT',
+      'That account or vault id is already in use; generate new ids.',
+    );
+  }
+}

@@ -1,0 +1,10 @@
+// The static list of migrations, in order. Add a line per new migration file (no directory scans:
+// the relay must run from a bundle or a read-only install too).
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_forward.js';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': m0001,
+  '0002_forward': m0002,
+};

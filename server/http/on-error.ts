@@ -1,0 +1,72 @@
+// The one place where thrown errors become HTTP answers: KeyholeError → its code and status;
+// anything else → INTERNAL (or STORE_UNAVAILABLE for a dead database), cause logged, never sent.
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type pino from 'pino';
+import { HTTP_STATUS, KeyholeError, type ErrorCode } from '../../shared/errors.js';
+import { RELAY_ERROR_HEADER } from '../../shared/protocol/forward.js';
+
+/** The JSON error answer, with the keyhole-error header (and Retry-After when known). */
+export function errorResponse(c: Context, err: KeyholeError): Response {
+  const status = HTTP_STATUS[err.code];
+  c.header(RELAY_ERROR_HEADER, err.code);
+  c.header('cache-control', 'no-store');
+  // The unread rest of an oversized body would be parsed as the next request on a kept-alive
+  // connection (the server never drains it): close the connection instead.
+  if (err.code === 'PAYLOAD_TOO_LARGE') c.header('connection', 'close');
+  if (err.retryAfter !== undefined)
+    c.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfter))));
+  return c.json({ error: err.toBody() }, status as 400);
+}
+
+const STORE_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'SQLITE_BUSY',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+  '57P01', // admin_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '53100', // disk_full
+]);
+
+function isStoreFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (STORE_ERROR_CODES.has(code) || code.startsWith('SQLITE_IOERR')))
+    return true;
+  // SQLite rolls a transaction back by itself on SQLITE_FULL/IOERR/BUSY; Kysely's own rollback
+  // then fails with this message, which hides the original error (test/reliability disk-full).
+  return (
+    err instanceof Error &&
+    /Connection terminated|timeout exceeded when trying to connect|cannot rollback - no transaction is active/i.test(
+      err.message,
+    )
+  );
+}
+
+function fromHttpException(err: HTTPException): ErrorCode {
+  if (err.status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (err.status === 401) return 'UNAUTHENTICATED';
+  if (err.status === 404) return 'NOT_FOUND';
+  if (err.status >= 400 && err.status < 500) return 'INVALID_REQUEST';
+  return 'INTERNAL';
+}
+
+export function createOnError(logger: pino.Logger) {
+  return (err: unknown, c: Context): Response => {
+    if (err instanceof KeyholeError) return errorResponse(c, err);
+    if (err instanceof HTTPException)
+      return errorResponse(c, new KeyholeError(fromHttpException(err)));
+    if (isStoreFailure(err)) {
+      logger.error({ err, path: c.req.path }, 'store unavailable');
+      return errorResponse(c, new KeyholeError('STORE_UNAVAILABLE'));
+    }
+    logger.error({ err, path: c.req.path }, 'unhandled error');
+    return errorResponse(c, new KeyholeError('INTERNAL'));
+  };
+}

@@ -1,0 +1,130 @@
+// Starts the relay: `node --import tsx server/main.ts [--port N] [--host H] [--db PATH|postgres://URL]`
+// or startRelay() from the CLI (`keyhole relay`) and tests. Prints one line when it listens.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import type pino from 'pino';
+import { createApp } from './app.js';
+import { loadConfig, type RelayConfig } from './config.js';
+import { openStore } from './db/open-store.js';
+import { pruneSessions } from './db/sessions-repo.js';
+import type { Store } from './db/store-types.js';
+import { createLogger } from './logger.js';
+
+export interface StartRelayOptions {
+  port?: number;
+  host?: string;
+  /** SQLite path or postgres:// URL */
+  db?: string;
+  /** defaults to process.env */
+  env?: Record<string, string | undefined>;
+  /** further config overrides (tests) */
+  config?: Partial<RelayConfig>;
+  logger?: pino.Logger;
+  /** where the "listening" line goes; default stdout */
+  announce?: (line: string) => void;
+}
+
+export interface RunningRelay {
+  url: string;
+  port: number;
+  store: Store;
+  config: RelayConfig;
+  /** stop accepting, let in-flight requests finish (10 s at most), close the store */
+  close(): Promise<void>;
+}
+
+const DRAIN_MS = 10_000;
+
+export async function startRelay(options: StartRelayOptions = {}): Promise<RunningRelay> {
+  const overrides: Partial<RelayConfig> = { ...options.config };
+  if (options.port !== undefined) overrides.port = options.port;
+  if (options.host !== undefined) overrides.host = options.host;
+  if (options.db !== undefined) overrides.db = options.db;
+  const config = loadConfig(options.env ?? process.env, overrides);
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const store = await openStore(config.db);
+  const app = createApp({ store, config, logger });
+
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }) as Server;
+      s.once('listening', () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 120_000;
+
+  const { port } = server.address() as AddressInfo;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl}:${port}`;
+  (options.announce ?? ((line) => process.stdout.write(`${line}\n`)))(
+    `keyhole relay listening on ${url} (${store.describe})`,
+  );
+
+  const prune = setInterval(
+    () => {
+      pruneSessions(store.db, Date.now()).catch((err: unknown) =>
+        logger.warn({ err }, 'session pruning failed'),
+      );
+    },
+    60 * 60 * 1000,
+  );
+  prune.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(prune);
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await store.close();
+      logger.flush();
+    })();
+    return closing;
+  };
+  return { url, port, store, config, close };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } },
+    strict: true,
+  });
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new Error('--port must be 0-65535');
+  const relay = await startRelay({ port, host: values.host, db: values.db });
+  const stop = (signal: string): void => {
+    process.stdout.write(`keyhole relay: ${signal}, shutting down\n`);
+    relay.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+const entry = process.argv[1];
+if (entry && import.meta.url === pathToFileURL(entry).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`keyhole relay: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,23 @@
+// requireSession: `Authorization: Bearer <token>` → c.var.accountId and c.var.sessionTokenHash,
+// or 401 UNAUTHENTICATED for a missing, malformed, unknown, expired or revoked token.
+import type { MiddlewareHandler } from 'hono';
+import { KeyholeError } from '../../shared/errors.js';
+import { findLiveSession, hashToken } from '../db/sessions-repo.js';
+import type { AppDeps } from '../deps.js';
+import type { AppEnv } from '../env.js';
+
+const TOKEN = /^Bearer ([A-Za-z0-9_-]{43})$/;
+
+export function requireSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
+  const now = deps.now ?? Date.now;
+  return async (c, next) => {
+    const match = TOKEN.exec(c.req.header('authorization') ?? '');
+    if (!match?.[1]) throw new KeyholeError('UNAUTHENTICATED');
+    const tokenHash = hashToken(match[1]);
+    const session = await findLiveSession(deps.store.db, tokenHash, now());
+    if (!session) throw new KeyholeError('UNAUTHENTICATED');
+    c.set('accountId', session.account_id);
+    c.set('sessionTokenHash', tokenHash);
+    await next();
+  };
+}

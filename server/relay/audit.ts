@@ -1,0 +1,91 @@
+// The forwarder's audit trail: one audit_log row per secret per forwarded request — who, which
+// secret, from which origin, to which host, method, status or error code, duration; never a value.
+// Rows are written in small batches off the hot path (one transaction per batch).
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type pino from 'pino';
+import type { AuditLogTable, Database } from '../db/schema.js';
+
+export interface AuditEntry {
+  vaultId: string;
+  accountId: string;
+  secretName: string;
+  origin: string | null;
+  host: string;
+  method: string;
+  status: number | null;
+  errorCode: string | null;
+  durationMs: number;
+  createdAt: number;
+}
+
+const FLUSH_MS = 20;
+const MAX_BATCH = 500;
+/** Beyond this many unwritten rows (database down), new rows are dropped and counted. */
+const MAX_PENDING = 50_000;
+
+export class AuditWriter {
+  private pending: AuditLogTable[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  dropped = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly logger: pino.Logger,
+  ) {}
+
+  record(e: AuditEntry): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.dropped += 1;
+      return;
+    }
+    this.pending.push({
+      id: randomBytes(16).toString('base64url'),
+      vault_id: e.vaultId,
+      account_id: e.accountId,
+      secret_name: e.secretName,
+      origin: e.origin,
+      host: e.host,
+      method: e.method,
+      status: e.status,
+      error_code: e.errorCode,
+      duration_ms: Math.round(e.durationMs),
+      created_at: e.createdAt,
+    });
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything pending (also called at shutdown). */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    while (this.flushing) await this.flushing;
+    if (this.pending.length === 0) return;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    this.flushing = this.db
+      .insertInto('audit_log')
+      .values(batch)
+      .execute()
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.logger.error({ err, rows: batch.length }, 'audit write failed');
+          if (this.pending.length + batch.length <= MAX_PENDING) this.pending.unshift(...batch);
+        },
+      )
+      .finally(() => {
+        this.flushing = null;
+      });
+    await this.flushing;
+    if (this.pending.length > 0 && !this.timer) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+}

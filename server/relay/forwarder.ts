@@ -1,0 +1,52 @@
+// One forwarder per relay: the keep-alive outbound Agent behind the SSRF guard, the oauth token
+// cache, the audit writer and the queue. Built without I/O; sockets open on first use.
+import type { Agent } from 'undici';
+import type { AppDeps } from '../deps.js';
+import { AuditWriter } from './audit.js';
+import { resolveForwardConfig, type ForwardConfig } from './forward-config.js';
+import { OAuthTokens } from './oauth.js';
+import { createOutboundAgent } from './outbound.js';
+import { ForwardQueue } from './queue.js';
+import { SsrfGuard, type Resolver } from './ssrf.js';
+
+export interface Forwarder {
+  config: ForwardConfig;
+  guard: SsrfGuard;
+  agent: Agent;
+  oauth: OAuthTokens;
+  audit: AuditWriter;
+  queue: ForwardQueue;
+  now: () => number;
+  close(): Promise<void>;
+}
+
+export interface ForwarderOptions {
+  /** DNS stub for tests (rebinding); default: the system resolver */
+  resolver?: Resolver;
+}
+
+export function createForwarder(deps: AppDeps, options: ForwarderOptions = {}): Forwarder {
+  const config = resolveForwardConfig(deps.config.forward);
+  const now = deps.now ?? Date.now;
+  const guardOptions: ConstructorParameters<typeof SsrfGuard>[0] = { allowPrivate: deps.config.allowPrivate };
+  if (options.resolver) guardOptions.resolver = options.resolver;
+  const guard = new SsrfGuard(guardOptions);
+  const agent = createOutboundAgent({ guard, connectTimeoutMs: config.connectTimeoutMs });
+  const oauth = new OAuthTokens(agent, config.totalTimeoutMs, now);
+  const audit = new AuditWriter(deps.store.db, deps.logger);
+  const queue = new ForwardQueue(deps.store.db, agent, config, deps.logger, now);
+  return {
+    config,
+    guard,
+    agent,
+    oauth,
+    audit,
+    queue,
+    now,
+    async close() {
+      await audit.flush();
+      oauth.clear();
+      await agent.close();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// Opens the secrets a forward request names: membership check, item load, decryption with the
+// item key the client sent — then the key buffer is wiped (docs/forward.md, "Secrets").
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { decryptItemData, fromBase64url, wipe } from '../../shared/crypto/index.js';
+import { KeyholeError } from '../../shared/errors.js';
+import type { SecretRef } from '../../shared/protocol/forward.js';
+import type { SecretPayload } from '../../shared/protocol/secret.js';
+import type { Database } from '../db/schema.js';
+
+export interface OpenedSecret {
+  /** the name the request uses for it ($(secret:NAME)); the first one is $CLIENT_SECRET */
+  name: string;
+  vaultId: string;
+  itemId: string;
+  payload: SecretPayload;
+  /** SHA-256 of the item key (hex): keys the oauth token cache, never the key itself */
+  keyHash: string;
+}
+
+/** Loads one item the account may use: FORBIDDEN without live membership, SECRET_NOT_FOUND without a live item. */
+async function loadItemData(db: Kysely<Database>, accountId: string, ref: SecretRef): Promise<string> {
+  const row = await db
+    .selectFrom('vault_members as m')
+    .leftJoin('items as i', (join) => join.onRef('i.vault_id', '=', 'm.vault_id').on('i.id', '=', ref.itemId))
+    .select(['m.account_id', 'i.data', 'i.deleted'])
+    .where('m.vault_id', '=', ref.vaultId)
+    .where('m.account_id', '=', accountId)
+    .where('m.removed_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) throw new KeyholeError('FORBIDDEN', 'This account may not use secrets of that vault.');
+  if (row.data === null || row.data === '' || Number(row.deleted) === 1) {
+    throw new KeyholeError('SECRET_NOT_FOUND');
+  }
+  return row.data;
+}
+
+/** Decrypts with the item key alone; every failure is DECRYPTION_FAILED (no oracle). */
+export function openItem(ref: SecretRef, data: string): { payload: SecretPayload; keyHash: string } {
+  let key: Uint8Array | undefined;
+  try {
+    key = fromBase64url(ref.itemKey);
+    const keyHash = createHash('sha256').update(key).digest('hex');
+    const payload = decryptItemData(key, ref.vaultId, ref.itemId, data);
+    return { payload, keyHash };
+  } catch {
+    throw new KeyholeError('DECRYPTION_FAILED');
+  } finally {
+    if (key) wipe(key);
+  }
+}
+
+export async function openSecrets(
+  db: Kysely<Database>,
+  accountId: string,
+  refs: readonly SecretRef[],
+  onOpened?: (ref: SecretRef, payload: SecretPayload | null) => void,
+): Promise<OpenedSecret[]> {
+  const out: OpenedSecret[] = [];
+  for (const ref of refs) {
+    const data = await loadItemData(db, accountId, ref);
+    const { payload, keyHash } = openItem(ref, data);
+    onOpened?.(ref, payload);
+    out.push({ name: ref.name, vaultId: ref.vaultId, itemId: ref.itemId, payload, keyHash });
+  }
+  return out;
+}

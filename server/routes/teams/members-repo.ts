@@ -1,0 +1,92 @@
+// Creating a team and adding members: each one transaction on the locked vault row.
+import type { Kysely } from 'kysely';
+import { KeyholeError } from '../../../shared/errors.js';
+import type { AddMemberRequest, CreateTeamRequest, CreateTeamResponse, TeamMember } from '../../../shared/protocol/team.js';
+import { isUniqueViolation } from '../../db/db-errors.js';
+import type { Database } from '../../db/schema.js';
+import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
+
+/** The creator becomes the owner, holding the vault key sealed to itself at generation 0. */
+export async function createTeam(
+  db: Kysely<Database>,
+  accountId: string,
+  req: CreateTeamRequest,
+  now: number,
+): Promise<CreateTeamResponse> {
+  try {
+    await db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('vaults')
+        .values({ id: req.vaultId, kind: 'team', name: req.name, owner_id: accountId, revision: 0, key_generation: 0, created_at: now })
+        .execute();
+      await tx
+        .insertInto('vault_members')
+        .values({
+          vault_id: req.vaultId,
+          account_id: accountId,
+          role: 'owner',
+          wrapped_key: req.wrappedKey,
+          key_generation: 0,
+          added_at: now,
+          removed_at: null,
+        })
+        .execute();
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new KeyholeError('CONFLICT', 'That vault id is already in use; generate a new one.');
+    throw err;
+  }
+  return { vaultId: req.vaultId, name: req.name, role: 'owner', keyGeneration: 0 };
+}
+
+/**
+ * Adds (or re-adds a removed) member with the current vault key sealed to them. Only owners and
+ * admins invite; only owners grant owner/admin; a stale key generation is a CONFLICT.
+ */
+export async function addMember(
+  db: Kysely<Database>,
+  vaultId: string,
+  callerId: string,
+  req: AddMemberRequest,
+  now: number,
+): Promise<TeamMember> {
+  return db.transaction().execute(async (tx) => {
+    const vault = await lockTeamVault(tx, vaultId);
+    const { member: caller } = await requireTeamMember(tx, vaultId, callerId);
+    requireManager(caller.role);
+    requireMayTouchRole(caller.role, req.role, 'add');
+    if (req.keyGeneration !== vault.key_generation) {
+      throw new KeyholeError('CONFLICT', 'The team key was rotated meanwhile: reload the team and seal the current key.', {
+        details: { reason: 'key-generation', keyGeneration: vault.key_generation, revision: vault.revision },
+      });
+    }
+    const account = await tx.selectFrom('accounts').select(['id', 'email', 'public_key']).where('id', '=', req.accountId).executeTakeFirst();
+    if (!account) throw new KeyholeError('NOT_FOUND', 'No such account.');
+
+    const existing = await tx
+      .selectFrom('vault_members')
+      .select(['removed_at'])
+      .where('vault_id', '=', vaultId)
+      .where('account_id', '=', req.accountId)
+      .executeTakeFirst();
+    const row = { role: req.role, wrapped_key: req.wrappedKey, key_generation: req.keyGeneration, added_at: now, removed_at: null };
+    if (existing && existing.removed_at === null) {
+      throw new KeyholeError('CONFLICT', 'That account is already a member of this team.', {
+        details: { reason: 'members', keyGeneration: vault.key_generation, revision: vault.revision },
+      });
+    }
+    if (existing) {
+      await tx.updateTable('vault_members').set(row).where('vault_id', '=', vaultId).where('account_id', '=', req.accountId).execute();
+    } else {
+      await tx.insertInto('vault_members').values({ vault_id: vaultId, account_id: req.accountId, ...row }).execute();
+    }
+    return {
+      accountId: account.id,
+      email: account.email,
+      role: req.role,
+      publicKey: account.public_key,
+      keyGeneration: req.keyGeneration,
+      addedAt: now,
+    };
+  });
+}

@@ -1,0 +1,6 @@
+// Destination policy shared by the extension (checked before sending) and the relay (checked again
+// against the allowed hosts inside the decrypted item). Pure functions: no node:*, no DOM.
+export * from './url.js';
+export * from './allowed-hosts.js';
+export * from './placeholders.js';
+export * from './check.js';

@@ -1,0 +1,312 @@
+// End to end: Chromium with the built extension, a real relay process, a mock API on 127.0.0.2 and
+// test pages on two origins. Tests run in order and share one browser (the vault they build up).
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnRelay } from '../helpers/relay-process.js';
+import type { RelayProcess } from '../helpers/relay-process.js';
+import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
+import type { ExtensionBrowser } from './browser.js';
+import { PageWitness } from './page-calls.js';
+import { startMockApi, startPages } from './servers.js';
+import type { MockApi, PageServer } from './servers.js';
+
+const SECRET = 'sk-e2e-' + 'Q7xVb2NpL0aZ9rT4';
+const SECOND = 'sk-second-' + 'M3kP8wYc1';
+const PASSWORD = 'correct horse battery staple';
+
+let relay: RelayProcess;
+let mock: MockApi;
+let pages: PageServer;
+let b: ExtensionBrowser;
+let pop: Page;
+const witness = new PageWitness();
+const openPages: Page[] = [];
+
+async function visit(url: string): Promise<Page> {
+  const page = witness.watch(await b.context.newPage());
+  openPages.push(page);
+  await page.goto(url);
+  return page;
+}
+
+function approvalWindow(): Promise<Page> {
+  return b.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approval.html'), timeout: 10_000 });
+}
+
+async function noApprovalWindowWithin(ms: number): Promise<boolean> {
+  try {
+    await b.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approval.html'), timeout: ms });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+const echo = (name: string, extra: Record<string, unknown> = {}) => ({
+  clientSecretName: name,
+  url: `${mock.origin}/echo`,
+  method: 'POST',
+  headers: { Authorization: 'Bearer $CLIENT_SECRET', 'Content-Type': 'application/json' },
+  data: { prompt: 'hello' },
+  ...extra,
+});
+
+beforeAll(async () => {
+  mock = await startMockApi();
+  pages = await startPages();
+  relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: `127.0.0.2:${mock.port}` } });
+  b = await launchWithExtension();
+  // Argon2id at the floor (19 MiB, t=2) for the test account: same code path, faster suite.
+  await currentWorker(b).evaluate(() =>
+    chrome.storage.local.set({ 'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 } }),
+  );
+});
+
+afterAll(async () => {
+  await b?.close();
+  await relay?.stop();
+  await mock?.close();
+  await pages?.close();
+});
+
+describe('Keyhole extension', () => {
+  it('signs up and adds secrets in the popup', async () => {
+    pop = await openPopup(b);
+    await popup.signup(pop, relay.url, `e2e-${Date.now()}@example.com`, PASSWORD);
+    await popup.addSecret(pop, { name: 'openai', value: SECRET, hosts: [mock.origin], origins: [pages.originA] });
+    await popup.addSecret(pop, { name: 'second', value: SECOND, hosts: [mock.origin] });
+    await expect(pop.getByTestId('secret-row')).toHaveCount(2);
+    // Masked until an explicit click.
+    expect(await pop.locator('#app').innerText()).not.toContain(SECRET);
+  });
+
+  it('lets an allowed origin use a secret (the mock receives it, the page gets the body)', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const out = await witness.request(page, echo('openai'));
+    expect(out).toMatchObject({ ok: true, value: { ok: true, method: 'POST', path: '/echo' } });
+    const last = mock.received.at(-1);
+    expect(last?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(JSON.parse(last?.body ?? '{}')).toEqual({ prompt: 'hello' });
+    expect(await witness.has(page, 'openai')).toBe(true);
+    expect(await witness.has(page, 'second')).toBe(false);
+  });
+
+  it('answers not-found and not-allowed alike, without a window', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const noWindow = noApprovalWindowWithin(800);
+    const missing = await witness.request(page, echo('does-not-exist'));
+    expect(missing).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
+    expect(await noWindow).toBe(true);
+  });
+
+  it('asks in the approval window: allow once, then deny, then remembers the denial', async () => {
+    const page = await visit(`${pages.originB}/`);
+    let win = approvalWindow();
+    let call = witness.request(page, echo('openai'));
+    let w = await win;
+    await expect(w.getByTestId('approval-origin')).toHaveText(pages.originB);
+    await expect(w.getByTestId('approval-secret')).toHaveText('openai');
+    await expect(w.getByTestId('approval-host')).toContainText(`POST ${mock.origin}`);
+    await w.getByTestId('approve').click();
+    expect(await call).toMatchObject({ ok: true, value: { ok: true } });
+
+    win = approvalWindow();
+    call = witness.request(page, echo('openai'));
+    w = await win;
+    await w.getByTestId('deny').click();
+    expect(await call).toMatchObject({ ok: false, code: 'USER_DENIED' });
+
+    const noWindow = noApprovalWindowWithin(800);
+    expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
+    expect(await noWindow).toBe(true);
+  });
+
+  it('closing the approval window denies; "always allow" is remembered', async () => {
+    const page = await visit(`${pages.originB}/`);
+    let win = approvalWindow();
+    let call = witness.request(page, echo('second'));
+    await (await win).close();
+    expect(await call).toMatchObject({ ok: false, code: 'USER_DENIED' });
+
+    await pop.reload();
+    await pop.locator('[data-testid="denied-row"]').first().getByRole('button').click();
+    win = approvalWindow();
+    call = witness.request(page, echo('second'));
+    await (await win).getByTestId('approve-always').click();
+    expect(await call).toMatchObject({ ok: true });
+    expect(await witness.has(page, 'second')).toBe(true);
+    const noWindow = noApprovalWindowWithin(500);
+    expect(await witness.request(page, echo('second'))).toMatchObject({ ok: true });
+    expect(await noWindow).toBe(true);
+    expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECOND}`);
+  });
+
+  it('judges a cross-origin iframe by its own origin', async () => {
+    // B (denied for openai this session) framed inside A (allowed): the frame gets nothing.
+    const parent = await visit(`${pages.originA}/frame?src=${encodeURIComponent(`${pages.originB}/`)}`);
+    const frameB = parent.frames().find((f) => f.url().startsWith(pages.originB));
+    expect(frameB).toBeDefined();
+    expect(await witness.request(frameB!, echo('openai'))).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
+    // A framed inside B: the frame is allowed although its parent is not.
+    const parentB = await visit(`${pages.originB}/frame?src=${encodeURIComponent(`${pages.originA}/`)}`);
+    const frameA = parentB.frames().find((f) => f.url().startsWith(pages.originA));
+    expect(await witness.request(frameA!, echo('openai'))).toMatchObject({ ok: true });
+  });
+
+  it('ignores spoofed call messages from another frame or with a foreign shape', async () => {
+    const parent = await visit(`${pages.originA}/frame?src=${encodeURIComponent(`${pages.originB}/`)}`);
+    const frameB = parent.frames().find((f) => f.url().startsWith(pages.originB))!;
+    const before = mock.received.length;
+    // The framed page posts a well-formed call to its (allowed) parent: the parent's content
+    // script must refuse it (event.source is not the parent window), so no answer ever comes.
+    const fromFrame = await frameB.evaluate(
+      (target) =>
+        new Promise<string>((resolve) => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = (e) => resolve(JSON.stringify(e.data));
+          window.parent.postMessage({ type: 'keyhole:call', id: 'spoof1' }, target, [ch.port2]);
+          ch.port1.postMessage({
+            op: 'request',
+            params: {
+              clientSecretName: 'openai',
+              url: location.origin.replace('127.0.0.3', '127.0.0.2'),
+              headers: { Authorization: '$CLIENT_SECRET' },
+            },
+          });
+          setTimeout(() => resolve('no answer'), 1500);
+        }),
+      pages.originA,
+    );
+    expect(fromFrame).toBe('no answer');
+    // Extra fields (claiming another origin) make the announcement unacceptable.
+    const page = await visit(`${pages.originB}/`);
+    const extra = await page.evaluate(
+      (mockOrigin) =>
+        new Promise<string>((resolve) => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = (e) => resolve(JSON.stringify(e.data));
+          window.postMessage({ type: 'keyhole:call', id: 'spoof2', origin: 'http://127.0.0.1' }, location.origin, [ch.port2]);
+          ch.port1.postMessage({
+            op: 'request',
+            params: { clientSecretName: 'openai', url: `${mockOrigin}/echo`, headers: { Authorization: '$CLIENT_SECRET' } },
+          });
+          setTimeout(() => resolve('no answer'), 1500);
+        }),
+      mock.origin,
+    );
+    expect(extra).toBe('no answer');
+    // A raw call whose params claim to come from A is still judged as B.
+    const raw = await page.evaluate(
+      ({ mockOrigin, claimed }) =>
+        new Promise<string>((resolve) => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = (e) => resolve(JSON.stringify(e.data));
+          window.postMessage({ type: 'keyhole:call', id: 'spoof3' }, location.origin, [ch.port2]);
+          ch.port1.postMessage({
+            op: 'request',
+            params: { clientSecretName: 'openai', origin: claimed, url: `${mockOrigin}/echo`, headers: { Authorization: '$CLIENT_SECRET' } },
+          });
+          setTimeout(() => resolve('no answer'), 3000);
+        }),
+      { mockOrigin: mock.origin, claimed: pages.originA },
+    );
+    witness.seen.push(fromFrame, extra, raw);
+    expect(JSON.parse(raw)).toMatchObject({ t: 'error', error: { code: 'ORIGIN_NOT_ALLOWED' } });
+    expect(mock.received.length).toBe(before);
+  });
+
+  it('streams keyhole.fetch() responses chunk by chunk', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const out = await witness.fetch(page, `${mock.origin}/stream`, {
+      headers: { Authorization: 'Bearer $(secret:openai)' },
+    });
+    expect(out).toMatchObject({ ok: true, status: 200, text: 'chunk-0\nchunk-1\nchunk-2\nchunk-3\nchunk-4\n' });
+    expect((out as { chunks: number }).chunks).toBeGreaterThan(1);
+    expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    // Request mode with stream + onStream.
+    const pieces = await page.evaluate(async (url) => {
+      const got: string[] = [];
+      const body = await (window as unknown as { clientSecretRequest(p: unknown): Promise<unknown> }).clientSecretRequest({
+        clientSecretName: 'openai',
+        url,
+        headers: { Authorization: 'Bearer $CLIENT_SECRET' },
+        stream: true,
+        onStream: (c: string) => got.push(c),
+      });
+      return { got, body };
+    }, `${mock.origin}/stream`);
+    witness.seen.push(JSON.stringify(pieces));
+    expect(pieces.got.join('')).toBe(pieces.body);
+    expect(pieces.got.length).toBeGreaterThan(1);
+  });
+
+  it('supports Skapi form mode (SubmitEvent, number fields)', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const before = page.url();
+    await page.evaluate(
+      ({ url }) => {
+        const f = document.getElementById('f') as HTMLFormElement;
+        (f.elements.namedItem('clientSecretName') as HTMLInputElement).value = 'openai';
+        (f.elements.namedItem('url') as HTMLInputElement).value = url;
+        const w = window as unknown as { clientSecretRequest(e: Event): Promise<unknown>; __form?: unknown };
+        f.addEventListener('submit', (e) => {
+          w.clientSecretRequest(e).then(
+            (r) => (w.__form = { ok: true, r }),
+            (err: { code: string }) => (w.__form = { ok: false, code: err.code }),
+          );
+        });
+      },
+      { url: `${mock.origin}/echo` },
+    );
+    await page.locator('input[type=submit]').click();
+    await page.waitForFunction(() => (window as unknown as { __form?: unknown }).__form !== undefined);
+    const result = await page.evaluate(() => (window as unknown as { __form?: unknown }).__form);
+    witness.seen.push(JSON.stringify(result));
+    expect(result).toMatchObject({ ok: true, r: { ok: true, method: 'POST' } });
+    expect(page.url()).toBe(before);
+    expect(JSON.parse(mock.received.at(-1)?.body ?? '{}')).toEqual({ n: 3, prompt: 'an otter' });
+  });
+
+  it('reports request errors with their codes', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const upstream = await witness.request(page, echo('openai', { url: `${mock.origin}/fail` }));
+    expect(upstream).toMatchObject({ ok: false, code: 'UPSTREAM_ERROR', status: 401, body: { error: 'bad key' } });
+    expect(await witness.request(page, echo('openai', { url: 'https://example.com/x' }))).toMatchObject({
+      ok: false,
+      code: 'HOST_NOT_ALLOWED',
+    });
+    expect(await witness.request(page, echo('openai', { headers: { Authorization: 'none' } }))).toMatchObject({
+      ok: false,
+      code: 'PLACEHOLDER_MISSING',
+    });
+    expect(await witness.request(page, echo('openai', { method: 'BREW' }))).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    // A hostile upstream that reflects the credential: the page must not get it back.
+    await witness.request(page, echo('openai', { url: `${mock.origin}/reflect` }));
+  });
+
+  it('answers VAULT_LOCKED when locked, and works again after unlock', async () => {
+    await pop.reload();
+    await popup.lock(pop);
+    const page = await visit(`${pages.originA}/`);
+    expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: false, code: 'VAULT_LOCKED' });
+    expect(await witness.has(page, 'openai')).toBe(false);
+    await popup.unlock(pop, PASSWORD);
+    expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: true });
+  });
+
+  it('never shows the secret to a page: values, errors, console, DOM', async () => {
+    for (const text of witness.seen) {
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(SECOND);
+    }
+    for (const line of witness.console) expect(line).not.toContain(SECRET);
+    for (const page of openPages) {
+      if (page.isClosed()) continue;
+      for (const frame of page.frames()) {
+        const html = await frame.content();
+        expect(html).not.toContain(SECRET);
+        expect(html).not.toContain(SECOND);
+      }
+    }
+  });
+});

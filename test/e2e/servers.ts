@@ -1,0 +1,145 @@
+// e2e helpers: a mock third-party API on 127.0.0.2 (records what it received) and the test pages,
+// served from two origins (http://127.0.0.1:P and http://127.0.0.3:P).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Received {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface MockApi {
+  origin: string;
+  port: number;
+  received: Received[];
+  close(): Promise<void>;
+}
+
+function listen(server: Server, host: string, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => resolve(body));
+  });
+}
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': '*',
+  'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+};
+
+/** /echo → JSON of what arrived; /stream → 5 chunks 30 ms apart; /fail → 401 JSON; /text → text. */
+export async function startMockApi(host = '127.0.0.2'): Promise<MockApi> {
+  const received: Received[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const body = await readBody(req);
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, CORS).end();
+        return;
+      }
+      received.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body });
+      if (url.pathname === '/echo' || url.pathname === '/bench') {
+        const auth = String(req.headers.authorization ?? '');
+        res.writeHead(200, { 'content-type': 'application/json', ...CORS });
+        // Never reflect the credential itself: report only that one arrived and its length.
+        res.end(JSON.stringify({ ok: true, method: req.method, path: url.pathname, query: url.search, authLength: auth.length, body }));
+      } else if (url.pathname === '/stream') {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...CORS });
+        let i = 0;
+        const timer = setInterval(() => {
+          res.write(`chunk-${i}\n`);
+          if (++i === 5) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 30);
+      } else if (url.pathname === '/fail') {
+        res.writeHead(401, { 'content-type': 'application/json', ...CORS });
+        res.end(JSON.stringify({ error: 'bad key' }));
+      } else if (url.pathname === '/reflect') {
+        // A hostile upstream that echoes the credential back: the relay must scrub it.
+        res.writeHead(200, { 'content-type': 'text/plain', ...CORS });
+        res.end(`you sent ${String(req.headers.authorization ?? '')}`);
+      } else {
+        res.writeHead(200, { 'content-type': 'text/plain', ...CORS });
+        res.end('hello');
+      }
+    })();
+  });
+  const port = await listen(server, host);
+  return { origin: `http://${host}:${port}`, port, received, close: () => close(server) };
+}
+
+export interface PageServer {
+  /** http://127.0.0.1:P */
+  originA: string;
+  /** http://127.0.0.3:P2 */
+  originB: string;
+  close(): Promise<void>;
+}
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Keyhole e2e</title></head>
+<body><h1>Keyhole test page</h1><div id="out"></div>
+<form id="f">
+  <input name="clientSecretName" type="hidden" value="">
+  <input name="url" type="hidden" value="">
+  <input name="method" type="hidden" value="POST">
+  <input name="headers[Authorization]" type="hidden" value="Bearer $CLIENT_SECRET">
+  <input name="headers[Content-Type]" type="hidden" value="application/json">
+  <input name="data[n]" type="number" value="3">
+  <textarea name="data[prompt]">an otter</textarea>
+  <input type="submit" value="Go">
+</form>
+<script>
+  window.__ready = new Promise((resolve) => {
+    if (window.keyhole) resolve(true);
+    window.addEventListener('keyhole:ready', () => resolve(true), { once: true });
+    window.dispatchEvent(new Event('keyhole:request-ready'));
+  });
+</script>
+</body></html>`;
+
+function framePage(src: string): string {
+  return `<!doctype html><html><body><h1>parent</h1><iframe id="child" src="${src}"></iframe></body></html>`;
+}
+
+/** The same pages on two origins; `/frame?src=URL` embeds URL in an iframe. */
+export async function startPages(): Promise<PageServer> {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    if (url.pathname === '/frame') res.end(framePage(url.searchParams.get('src') ?? 'about:blank'));
+    else res.end(PAGE);
+  };
+  const a = createServer(handler);
+  const b = createServer(handler);
+  const pa = await listen(a, '127.0.0.1');
+  const pb = await listen(b, '127.0.0.3');
+  return {
+    originA: `http://127.0.0.1:${pa}`,
+    originB: `http://127.0.0.3:${pb}`,
+    close: async () => {
+      await close(a);
+      await close(b);
+    },
+  };
+}

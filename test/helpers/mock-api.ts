@@ -1,0 +1,209 @@
+// Test helper: a third-party API stand-in on a loopback address (127.0.0.2, 127.0.0.3 …) that
+// records every request it receives and can reflect, redirect, stream SSE, delay, reset, gzip,
+// answer hugely and serve an oauth token endpoint. Only for tests and benchmarks.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+
+export interface RecordedRequest {
+  method: string;
+  /** path + query as received */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** the raw header lines as received (names and values, in order) */
+  rawHeaders: string[];
+  body: string;
+  at: number;
+}
+
+export interface MockApi {
+  url: string;
+  host: string;
+  port: number;
+  /** `host:port` as KEYHOLE_ALLOW_PRIVATE wants it */
+  hostPort: string;
+  requests: RecordedRequest[];
+  /** token endpoint: lifetime of the next tokens (seconds), and how many were issued */
+  oauth: { lifetimeSec: number; issued: number; lastGrant?: Record<string, string>; lastAuthorization?: string };
+  clear(): void;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function encode(value: string, mode: string | null): string {
+  switch (mode) {
+    case 'url':
+      return encodeURIComponent(value);
+    case 'json':
+      return JSON.stringify(value).slice(1, -1);
+    case 'b64':
+      return Buffer.from(value).toString('base64');
+    default:
+      return value;
+  }
+}
+
+async function handle(api: MockApi, req: IncomingMessage, res: ServerResponse, rec: RecordedRequest): Promise<void> {
+  const u = new URL(rec.path, 'http://mock');
+  const q = (k: string) => u.searchParams.get(k);
+  switch (u.pathname) {
+    case '/reflect': {
+      // Everything the request carried, as JSON (headers, body, path, method).
+      const body = JSON.stringify({ method: rec.method, path: rec.path, headers: rec.headers, body: rec.body });
+      res.writeHead(Number(q('status') ?? 200), { 'content-type': 'application/json' });
+      res.end(body);
+      return;
+    }
+    case '/reflect-header': {
+      // One header's value, in N flushed parts with a pause between (split across chunks), encoded.
+      const raw = rec.headers[(q('name') ?? 'authorization').toLowerCase()];
+      const value = encode(Array.isArray(raw) ? raw.join(',') : (raw ?? ''), q('mode'));
+      const parts = Number(q('parts') ?? 1);
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-echo': value });
+      const text = `before ${value} after`;
+      const size = Math.ceil(text.length / parts);
+      for (let i = 0; i < parts; i++) {
+        res.write(text.slice(i * size, (i + 1) * size));
+        if (i < parts - 1) await sleep(Number(q('delay') ?? 20));
+      }
+      res.end();
+      return;
+    }
+    case '/json':
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, items: Array.from({ length: 12 }, (_, i) => ({ id: i, name: `item-${i}`, value: 'x'.repeat(40) })) }));
+      return;
+    case '/redirect':
+      res.writeHead(Number(q('status') ?? 302), { location: q('to') ?? '/', 'content-type': 'text/plain' });
+      res.end('moved');
+      return;
+    case '/sse': {
+      const n = Number(q('n') ?? 100);
+      const delay = Number(q('delay') ?? 0);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      for (let i = 0; i < n; i++) {
+        res.write(`data: {"i":${i}}\n\n`);
+        if (delay > 0) await sleep(delay);
+      }
+      res.end();
+      return;
+    }
+    case '/delay':
+      await sleep(Number(q('ms') ?? 100));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ delayed: Number(q('ms') ?? 100), tag: q('tag') }));
+      return;
+    case '/slow-body':
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('start ');
+      await sleep(Number(q('ms') ?? 1000));
+      res.end('end');
+      return;
+    case '/reset':
+      req.socket.destroy();
+      return;
+    case '/big': {
+      const bytes = Number(q('bytes') ?? 1024);
+      const declared = q('declare') === '1';
+      res.writeHead(200, declared ? { 'content-type': 'application/octet-stream', 'content-length': String(bytes) } : { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      let left = bytes;
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        if (!res.write(chunk.subarray(0, n))) await new Promise((r) => res.once('drain', r));
+        left -= n;
+        if (res.destroyed) return;
+      }
+      res.end();
+      return;
+    }
+    case '/gzip-reflect': {
+      const body = gzipSync(Buffer.from(JSON.stringify({ headers: rec.headers })));
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(body);
+      return;
+    }
+    case '/headers':
+      res.writeHead(200, {
+        'content-type': 'text/plain',
+        'set-cookie': 'session=abc; Path=/',
+        'keyhole-error': 'FORBIDDEN',
+        'strict-transport-security': 'max-age=1',
+        'x-custom': 'kept',
+        connection: 'close',
+      });
+      res.end('ok');
+      return;
+    case '/oauth/token': {
+      const form = Object.fromEntries(new URLSearchParams(rec.body));
+      api.oauth.lastGrant = form;
+      api.oauth.lastAuthorization = String(rec.headers.authorization ?? '');
+      api.oauth.issued += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ access_token: `at-${api.oauth.issued}-${Math.random().toString(36).slice(2)}`, token_type: 'Bearer', expires_in: api.oauth.lifetimeSec }));
+      return;
+    }
+    default:
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, path: rec.path }));
+  }
+}
+
+/** Starts a mock API on `host` (default 127.0.0.2), any free port. */
+export async function startMockApi(host = '127.0.0.2', port = 0): Promise<MockApi> {
+  let server!: Server;
+  const api: MockApi = {
+    url: '',
+    host,
+    port: 0,
+    hostPort: '',
+    requests: [],
+    oauth: { lifetimeSec: 3600, issued: 0 },
+    clear() {
+      api.requests.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const rec: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: { ...req.headers },
+        rawHeaders: [...req.rawHeaders],
+        body,
+        at: Date.now(),
+      };
+      api.requests.push(rec);
+      try {
+        await handle(api, req, res, rec);
+      } catch {
+        res.destroy();
+      }
+    })();
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  api.port = (server.address() as AddressInfo).port;
+  api.url = `http://${host}:${api.port}`;
+  api.hostPort = `${host}:${api.port}`;
+  return api;
+}

@@ -1,0 +1,51 @@
+// Test helper: a fresh, empty PostgreSQL schema per caller on the local test database, so suites
+// (and several relays inside one suite) can share the server without seeing each other's data.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** Base URL of the test database; KEYHOLE_TEST_PG overrides it. */
+export const TEST_PG_URL = process.env.KEYHOLE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export async function isPostgresAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Creates schema kh_<random> and returns a URL whose ?schema= selects it; drop() removes it. */
+export async function freshPostgresUrl(): Promise<{
+  url: string;
+  schema: string;
+  drop(): Promise<void>;
+}> {
+  const schema = `kh_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  try {
+    await client.query(`create schema "${schema}"`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(TEST_PG_URL);
+  url.searchParams.set('schema', schema);
+  return {
+    url: url.toString(),
+    schema,
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_PG_URL });
+      await c.connect();
+      try {
+        await c.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// Test helper: runs a REAL relay process (node --import tsx server/main.ts --port 0) and waits for
+// its "listening on" line. Used by the integration, e2e and reliability suites.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = join(ROOT, 'server/main.ts');
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+export interface RelayProcess {
+  url: string;
+  port: number;
+  /** the SQLite file (undefined for PostgreSQL) */
+  dbPath?: string;
+  /** SIGTERM, wait for exit (SIGKILL after 15 s); removes the temp dir this call created */
+  stop(): Promise<void>;
+  /** SIGKILL now, no cleanup: for crash tests */
+  kill9(): void;
+  /** everything the process wrote to stdout and stderr so far */
+  output(): string;
+  /** resolves with the exit code (or signal name) once the process has exited */
+  exited: Promise<number | string>;
+}
+
+export interface SpawnRelayOptions {
+  /** SQLite path or postgres:// URL; default: keyhole.db in a fresh temp dir */
+  db?: string;
+  env?: Record<string, string>;
+  port?: number;
+}
+
+export async function spawnRelay(opts: SpawnRelayOptions = {}): Promise<RelayProcess> {
+  let tempDir: string | undefined;
+  let db = opts.db;
+  if (db === undefined) {
+    tempDir = mkdtempSync(join(tmpdir(), 'keyhole-relay-'));
+    db = join(tempDir, 'keyhole.db');
+  }
+  const isPostgres = /^postgres(ql)?:\/\//.test(db);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--db', db],
+    {
+      cwd: ROOT,
+      env: { ...process.env, KEYHOLE_ALLOW_PRIVATE: '', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const exited = new Promise<number | string>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown'));
+  });
+
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`relay did not start within ${START_TIMEOUT_MS} ms:\n${out}`));
+    }, START_TIMEOUT_MS);
+    const check = (): void => {
+      const m = /keyhole relay listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolveUrl(m[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited (${code}) before listening:\n${out}`));
+    });
+  });
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+
+  return {
+    url,
+    port: Number(new URL(url).port),
+    ...(isPostgres ? {} : { dbPath: db }),
+    stop,
+    kill9: () => {
+      child.kill('SIGKILL');
+    },
+    output: () => out,
+    exited,
+  };
+}

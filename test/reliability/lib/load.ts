@@ -1,0 +1,28 @@
+// Runs a load job in a separate Node process (see load-worker.ts) so the generator neither
+// starves nor is starved by the caller's event loop, and waits for its figures.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LoadJob, LoadResult } from './load-worker.js';
+
+export type { LoadJob, LoadResult } from './load-worker.js';
+
+export function runLoad(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('./load-worker.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let settled = false;
+    child.once('message', (msg: { ok: boolean; result?: LoadResult; error?: string }) => {
+      settled = true;
+      if (msg.ok && msg.result) resolve(msg.result);
+      else reject(new Error(msg.error ?? 'load generator failed'));
+      child.disconnect();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!settled) reject(new Error(`load generator exited with ${code}`));
+    });
+    child.send(job);
+  });
+}
