@@ -7,7 +7,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'cli/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/security/**/*.test.ts', 'test/fuzz/**/*.test.ts'],
+          include: [
+            'shared/**/*.test.ts',
+            'server/**/*.test.ts',
+            'cli/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+            'test/security/**/*.test.ts',
+            'test/fuzz/**/*.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },

@@ -93,14 +93,18 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
         server.closeIdleConnections();
       });
       await store.close();
-      logger.flush();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
     })();
     return closing;
   };
   return { url, port, store, config, close };
 }
 
-async function main(argv: string[]): Promise<void> {
+/**
+ * The command line: parses --port/--host/--db, starts the relay and shuts it down cleanly on
+ * SIGTERM/SIGINT (exit 0). `keyhole relay` can call this with its own argv.
+ */
+export async function runRelayCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } },
@@ -123,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
 
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(entry).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
+  runRelayCommand(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`keyhole relay: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });

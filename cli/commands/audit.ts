@@ -19,7 +19,12 @@ Example:
 
   async run(argv) {
     refusePasswordFlag(argv);
-    const { values, positionals } = parse(argv, { limit: { type: 'string' }, json: { type: 'boolean' } }, 'audit', 1);
+    const { values, positionals } = parse(
+      argv,
+      { limit: { type: 'string' }, json: { type: 'boolean' } },
+      'audit',
+      1,
+    );
     const teamRef = required(positionals[0], 'T', 'audit');
     const limit = values.limit === undefined ? undefined : Number(values.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) {
@@ -32,7 +37,11 @@ Example:
       return EXIT_OK;
     }
     const name = res.team.name ?? res.team.id;
-    info(res.scope === 'all' ? `All requests with secrets of ${name}:` : `Your requests with secrets of ${name}:`);
+    info(
+      res.scope === 'all'
+        ? `All requests with secrets of ${name}:`
+        : `Your requests with secrets of ${name}:`,
+    );
     if (res.rows.length === 0) {
       info('No requests yet.');
       return EXIT_OK;
@@ -46,7 +55,11 @@ Example:
       r.host ?? '-',
       r.status !== null ? String(r.status) : (r.errorCode ?? '-'),
     ]);
-    for (const line of table([['AT (UTC)', 'WHO', 'SECRET', 'ORIGIN', 'METHOD', 'HOST', 'STATUS'], ...rows])) out(line);
+    for (const line of table([
+      ['AT (UTC)', 'WHO', 'SECRET', 'ORIGIN', 'METHOD', 'HOST', 'STATUS'],
+      ...rows,
+    ]))
+      out(line);
     return EXIT_OK;
   },
 };

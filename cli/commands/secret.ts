@@ -195,6 +195,11 @@ async function list(argv: string[]): Promise<number> {
       description: payload.description,
     })),
   );
+  const unreadable = vaults.reduce((n, v) => n + store.index(v.id).unreadable.length, 0);
+  if (unreadable > 0)
+    info(
+      `! ${unreadable} item(s) could not be decrypted with this account's keys and are not shown.`,
+    );
   if (values.json) {
     out(JSON.stringify(rows, null, 2));
     return EXIT_OK;

@@ -75,28 +75,38 @@ export const team: Command = {
     };
     switch (sub) {
       case 'create':
-        return wantsHelp ? show('Usage: keyhole team create T\n\nCreates team vault T; you become its owner.') : create(rest);
+        return wantsHelp
+          ? show('Usage: keyhole team create T\n\nCreates team vault T; you become its owner.')
+          : create(rest);
       case 'list':
       case 'ls':
-        return wantsHelp ? show('Usage: keyhole team list\n\nThe teams you are in, with your role.') : list(rest);
+        return wantsHelp
+          ? show('Usage: keyhole team list\n\nThe teams you are in, with your role.')
+          : list(rest);
       case 'invite':
         return wantsHelp ? show(INVITE_HELP) : invite(rest);
       case 'remove':
       case 'rm':
         return wantsHelp ? show(REMOVE_HELP) : remove(rest);
       case 'rotate':
-        return wantsHelp ? show('Usage: keyhole team rotate T\n\nNew team key for T; nobody is removed.') : rotate(rest);
+        return wantsHelp
+          ? show('Usage: keyhole team rotate T\n\nNew team key for T; nobody is removed.')
+          : rotate(rest);
       case 'members':
         return wantsHelp ? show(MEMBERS_HELP) : members(rest);
       case 'fingerprint':
-        return wantsHelp ? show('Usage: keyhole team fingerprint\n\nPrints your public-key fingerprint.') : ownFingerprint(rest);
+        return wantsHelp
+          ? show('Usage: keyhole team fingerprint\n\nPrints your public-key fingerprint.')
+          : ownFingerprint(rest);
       case undefined:
       case 'help':
       case '--help':
       case '-h':
         return show(HELP);
       default:
-        throw new UsageError(`Unknown sub-command ${JSON.stringify(sub)}. Run \`keyhole team --help\`.`);
+        throw new UsageError(
+          `Unknown sub-command ${JSON.stringify(sub)}. Run \`keyhole team --help\`.`,
+        );
     }
   },
 };
@@ -108,7 +118,9 @@ async function create(argv: string[]): Promise<number> {
   const res = await createTeam(relay, store, name);
   save();
   info(`✓ Created team ${res.name}; you are its owner.`);
-  info(`Invite people: keyhole team invite ${quote(res.name)} EMAIL --fingerprint THEIR-FINGERPRINT`);
+  info(
+    `Invite people: keyhole team invite ${quote(res.name)} EMAIL --fingerprint THEIR-FINGERPRINT`,
+  );
   return EXIT_OK;
 }
 
@@ -120,14 +132,22 @@ async function list(argv: string[]): Promise<number> {
     info('You are in no team yet. Create one: keyhole team create NAME');
     return EXIT_OK;
   }
-  for (const line of table([['TEAM', 'ROLE', 'ID'], ...teams.map((t) => [t.name ?? '', t.role, t.id])])) out(line);
+  for (const line of table([
+    ['TEAM', 'ROLE', 'ID'],
+    ...teams.map((t) => [t.name ?? '', t.role, t.id]),
+  ]))
+    out(line);
   return EXIT_OK;
 }
 
 async function invite(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { role: { type: 'string' }, fingerprint: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    {
+      role: { type: 'string' },
+      fingerprint: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    },
     'team invite',
     2,
   );
@@ -150,10 +170,13 @@ async function invite(argv: string[]): Promise<number> {
         // inviteMember compares after this returns; a mismatch throws there, before any send.
         return;
       }
-      info(`Compare it with what ${key.email} sees in \`keyhole team fingerprint\` (not via the relay).`);
+      info(
+        `Compare it with what ${key.email} sees in \`keyhole team fingerprint\` (not via the relay).`,
+      );
       if (confirm) {
         const answer = await promptHidden(`Is it the same? Type yes to invite ${key.email}: `);
-        if (answer.trim().toLowerCase() !== 'yes') throw new KeyholeError('USER_DENIED', 'Not invited; nothing was sent.');
+        if (answer.trim().toLowerCase() !== 'yes')
+          throw new KeyholeError('USER_DENIED', 'Not invited; nothing was sent.');
       }
     },
   });
@@ -188,7 +211,8 @@ async function rotate(argv: string[]): Promise<number> {
 function report(result: RotationResult): void {
   const name = result.team.name ?? result.team.id;
   info(`Sealed the new team key to ${result.sealedTo.length} member(s):`);
-  for (const line of table(result.sealedTo.map((m) => [m.email, m.role, m.fingerprint]))) info(`  ${line}`);
+  for (const line of table(result.sealedTo.map((m) => [m.email, m.role, m.fingerprint])))
+    info(`  ${line}`);
   const generations = `key generation ${result.fromGeneration} → ${result.toGeneration}`;
   if (!result.removed) {
     info(`✓ Rotated the key of ${name} (${generations}).`);
@@ -219,7 +243,13 @@ async function members(argv: string[]): Promise<number> {
 }
 
 function publicFields(m: MemberInfo) {
-  return { email: m.email, role: m.role, fingerprint: m.fingerprint, accountId: m.accountId, addedAt: m.addedAt };
+  return {
+    email: m.email,
+    role: m.role,
+    fingerprint: m.fingerprint,
+    accountId: m.accountId,
+    addedAt: m.addedAt,
+  };
 }
 
 /** Needs no password: the public key is in the cached key bundle. */
@@ -227,7 +257,8 @@ async function ownFingerprint(argv: string[]): Promise<number> {
   parse(argv, {}, 'team fingerprint');
   const config = readConfig();
   const keys = KeyBundleSchema.safeParse(readKeys());
-  if (!config || !keys.success) throw new KeyholeError('NOT_CONFIGURED', 'Log in first: keyhole login --relay URL --email E');
+  if (!config || !keys.success)
+    throw new KeyholeError('NOT_CONFIGURED', 'Log in first: keyhole login --relay URL --email E');
   await initCrypto();
   out(fingerprint(fromBase64url(keys.data.publicKey)));
   info(`(${config.email}) Read this to whoever invites you; they pass it as --fingerprint.`);
@@ -241,6 +272,9 @@ function quote(name: string): string {
 /** Left-aligned columns, two spaces apart (the last column is not padded). */
 export function table(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '));
+  for (const row of rows)
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) =>
+    row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
+  );
 }

@@ -19,7 +19,8 @@ import { VaultService } from './vault-service.js';
 const SYNC_ALARM = 'keyhole-sync';
 
 export function startBackground(): void {
-  const self = { id: browser.runtime.id, origin: new URL(extensionUrl('/')).origin };
+  const base = new URL(extensionUrl('/'));
+  const self = { id: browser.runtime.id, origin: `${base.protocol}//${base.host}` };
   const vault = new VaultService();
   const approvalPorts = new Set<PortLike>();
 

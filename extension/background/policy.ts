@@ -1,7 +1,12 @@
 // The background's decisions about a page call, as pure functions: who is calling (from the
 // browser's `sender`, never from the message), and whether a request may go (DESIGN.md step 3).
 import { KeyholeError } from '../../shared/errors.js';
-import { checkDestination, findPlaceholders, resolveRef, templateHasPlaceholder } from '../../shared/policy/index.js';
+import {
+  checkDestination,
+  findPlaceholders,
+  resolveRef,
+  templateHasPlaceholder,
+} from '../../shared/policy/index.js';
 import { HTTP_METHODS, RequestTemplate } from '../../shared/protocol/forward.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
@@ -48,7 +53,8 @@ export function isExtensionPage(
   } catch {
     return false;
   }
-  if (url.origin !== self.origin) return false;
+  // protocol + host, not url.origin: WHATWG gives 'null' for non-special schemes outside browsers.
+  if (`${url.protocol}//${url.host}` !== self.origin) return false;
   return path === undefined || url.pathname === path;
 }
 
@@ -59,7 +65,11 @@ export type Access = 'allow' | 'ask' | 'refuse';
  * `refuse` when the secret does not exist, so that a page cannot tell a missing name from one it
  * may not use; `ask` only for an existing secret the user has not decided on for this origin.
  */
-export function decideAccess(payload: SecretPayload | undefined, origin: string, deniedBefore: boolean): Access {
+export function decideAccess(
+  payload: SecretPayload | undefined,
+  origin: string,
+  deniedBefore: boolean,
+): Access {
   if (!payload) return 'refuse';
   if (payload.allowedOrigins.includes(origin)) return 'allow';
   return deniedBefore ? 'refuse' : 'ask';
@@ -80,19 +90,24 @@ const MAX_PARAMS_BYTES = 1024 * 1024;
 /** The secret name a call asks for, or INVALID_REQUEST. */
 export function requestedName(params: Record<string, unknown>): string {
   const name = params.clientSecretName;
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new KeyholeError('INVALID_REQUEST');
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200)
+    throw new KeyholeError('INVALID_REQUEST');
   return name;
 }
 
 function stringifyHeaders(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
+  for (const [k, v] of Object.entries(value))
+    out[k] = typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
   return out;
 }
 
 /** Parse and check Skapi params against one secret's allowed hosts. */
-export function checkPageRequest(params: Record<string, unknown>, allowedHosts: readonly string[]): PageRequest {
+export function checkPageRequest(
+  params: Record<string, unknown>,
+  allowedHosts: readonly string[],
+): PageRequest {
   const name = requestedName(params);
   if (typeof params.url !== 'string') throw new KeyholeError('INVALID_REQUEST');
   checkDestination(params.url, allowedHosts);
@@ -106,18 +121,25 @@ export function checkPageRequest(params: Record<string, unknown>, allowedHosts: 
   });
   const loose = {
     url: params.url,
-    headers: (typeof params.headers === 'object' && params.headers !== null ? params.headers : {}) as Record<
-      string,
-      string
-    >,
+    headers: (typeof params.headers === 'object' && params.headers !== null
+      ? params.headers
+      : {}) as Record<string, string>,
     data: params.data,
-    params: (typeof params.params === 'object' && params.params !== null ? params.params : undefined) as
-      | Record<string, string>
-      | undefined,
+    params: (typeof params.params === 'object' && params.params !== null
+      ? params.params
+      : undefined) as Record<string, string> | undefined,
   };
-  if (!templateHasPlaceholder(parsed.success ? parsed.data : loose)) throw new KeyholeError('PLACEHOLDER_MISSING');
+  if (!templateHasPlaceholder(parsed.success ? parsed.data : loose))
+    throw new KeyholeError('PLACEHOLDER_MISSING');
   if (!parsed.success) throw new KeyholeError('INVALID_REQUEST');
-  if (JSON.stringify(params).length > MAX_PARAMS_BYTES) throw new KeyholeError('PAYLOAD_TOO_LARGE');
+  let size: number;
+  try {
+    size = JSON.stringify(params).length;
+  } catch {
+    // A page can post what JSON cannot hold (BigInt, cycles) through structured clone.
+    throw new KeyholeError('INVALID_REQUEST');
+  }
+  if (size > MAX_PARAMS_BYTES) throw new KeyholeError('PAYLOAD_TOO_LARGE');
   const out: PageRequest = { name, template: parsed.data, stream: params.stream === true };
   if (params.poll !== undefined) {
     if (typeof params.poll !== 'number' || !Number.isFinite(params.poll) || params.poll < 0) {
@@ -126,20 +148,29 @@ export function checkPageRequest(params: Record<string, unknown>, allowedHosts: 
     out.poll = Math.floor(params.poll);
   }
   if (params.expires !== undefined) {
-    if (typeof params.expires !== 'number' || !Number.isInteger(params.expires) || params.expires < 1 || params.expires > 86_400) {
+    if (
+      typeof params.expires !== 'number' ||
+      !Number.isInteger(params.expires) ||
+      params.expires < 1 ||
+      params.expires > 86_400
+    ) {
       throw new KeyholeError('INVALID_REQUEST');
     }
     out.expires = params.expires;
   }
   if (params.queue !== undefined) {
-    if (typeof params.queue !== 'string' || params.queue.length > 128) throw new KeyholeError('INVALID_REQUEST');
+    if (typeof params.queue !== 'string' || params.queue.length > 128)
+      throw new KeyholeError('INVALID_REQUEST');
     out.queue = params.queue;
   }
   return out;
 }
 
 /** The destination host and method as the approval window shows them (no check: display only). */
-export function describeDestination(url: unknown, method: unknown): { host: string; method: string } {
+export function describeDestination(
+  url: unknown,
+  method: unknown,
+): { host: string; method: string } {
   let host = '(invalid url)';
   if (typeof url === 'string') {
     try {
@@ -154,10 +185,15 @@ export function describeDestination(url: unknown, method: unknown): { host: stri
 }
 
 /** Secret names a keyhole.fetch() template refers to, in order of first use (`$(secret:NAME[.field])`). */
-export function fetchSecretNames(t: FetchTemplate, knownNames: readonly string[]): { refs: string[]; names: string[] } {
+export function fetchSecretNames(
+  t: FetchTemplate,
+  knownNames: readonly string[],
+): { refs: string[]; names: string[] } {
   const texts = [t.url, ...Object.values(t.headers), t.body ?? ''];
   const refs: string[] = [];
-  for (const text of texts) for (const tok of findPlaceholders(text)) if (tok.ref && !refs.includes(tok.ref)) refs.push(tok.ref);
+  for (const text of texts)
+    for (const tok of findPlaceholders(text))
+      if (tok.ref && !refs.includes(tok.ref)) refs.push(tok.ref);
   const names: string[] = [];
   for (const ref of refs) {
     // An unknown name stays as written: the caller answers ORIGIN_NOT_ALLOWED for it.
@@ -168,7 +204,10 @@ export function fetchSecretNames(t: FetchTemplate, knownNames: readonly string[]
 }
 
 /** Validate a keyhole.fetch() template against every secret it uses. */
-export function checkFetchTemplate(t: FetchTemplate, payloads: readonly SecretPayload[]): RequestTemplate {
+export function checkFetchTemplate(
+  t: FetchTemplate,
+  payloads: readonly SecretPayload[],
+): RequestTemplate {
   if (typeof t.url !== 'string') throw new KeyholeError('INVALID_REQUEST');
   for (const p of payloads) checkDestination(t.url, p.allowedHosts);
   const parsed = RequestTemplate.safeParse({

@@ -31,6 +31,7 @@ async function state(deps: UiDeps): Promise<UiState> {
     settings,
     denied,
     pendingApprovals: deps.pendingApprovals(),
+    ...(deps.vault.lastUnlockMs !== undefined ? { unlockMs: Math.round(deps.vault.lastUnlockMs) } : {}),
   };
 }
 

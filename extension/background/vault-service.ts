@@ -75,6 +75,8 @@ export class VaultService {
   private live: Live | undefined;
   private restoring: Promise<Live | undefined> | undefined;
   private status: SyncStatus = { state: 'idle', conflicts: [] };
+  /** ms the last unlock spent deriving and opening keys in this worker (argon2id included) */
+  lastUnlockMs: number | undefined;
   /** serialises vault writes and syncs */
   private chain: Promise<unknown> = Promise.resolve();
   onLock: (() => void) | undefined;
@@ -112,7 +114,9 @@ export class VaultService {
     const acct = await this.account();
     if (!acct) throw new KeyholeError('NOT_CONFIGURED');
     await initCrypto();
+    const started = performance.now();
     const { unlocked, authKey } = unlockOffline(acct.accountId, password, acct.keys);
+    this.lastUnlockMs = performance.now() - started;
     const record: UnlockedRecord = {
       relayUrl: acct.relayUrl,
       email: acct.email,

@@ -335,6 +335,7 @@ export function mountPopup(root: HTMLElement): void {
       state = s;
       render();
       root.dataset.ready = '1';
+      root.dataset.readyMs = String(Math.round(performance.now()));
     },
     (err: Error) => {
       root.replaceChildren(h('div', { class: 'error', role: 'alert' }, err.message));

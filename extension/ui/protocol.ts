@@ -28,6 +28,8 @@ export interface UiState {
   settings: Settings;
   denied: { origin: string; name: string }[];
   pendingApprovals: number;
+  /** ms the last unlock took in the service worker (key derivation + opening the bundle) */
+  unlockMs?: number;
 }
 
 export type UiResult<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };

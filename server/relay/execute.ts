@@ -99,7 +99,12 @@ export function execute(
       // Decoded bytes count against the limit too (a compressed answer could inflate without end).
       decoded += chunk.length;
       if (decoded > limits.maxResponseBytes) {
-        fail(new KeyholeError('PAYLOAD_TOO_LARGE', 'The upstream answer is larger than the allowed limit.'));
+        fail(
+          new KeyholeError(
+            'PAYLOAD_TOO_LARGE',
+            'The upstream answer is larger than the allowed limit.',
+          ),
+        );
         return;
       }
     }
@@ -133,21 +138,35 @@ export function execute(
       if (finished || statusCode < 200) return;
       const declared = Number(headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxResponseBytes) {
-        fail(new KeyholeError('PAYLOAD_TOO_LARGE', 'The upstream answer is larger than the allowed limit.'));
+        fail(
+          new KeyholeError(
+            'PAYLOAD_TOO_LARGE',
+            'The upstream answer is larger than the allowed limit.',
+          ),
+        );
         return;
       }
-      const encoding = String(headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+      const encoding = String(headers['content-encoding'] ?? 'identity')
+        .trim()
+        .toLowerCase();
       const out = responseHeaders(headers, (v) => scrubber.scrubString(v));
       if (encoding !== 'identity' && encoding !== '') {
         // Asked for identity, got compression anyway: decode so the scrubber sees the plain bytes.
         decoder = decoderFor(encoding);
         if (!decoder) {
-          fail(new KeyholeError('UPSTREAM_ERROR', 'The upstream answer uses an unsupported content encoding.'));
+          fail(
+            new KeyholeError(
+              'UPSTREAM_ERROR',
+              'The upstream answer uses an unsupported content encoding.',
+            ),
+          );
           return;
         }
         delete out['content-encoding'];
         decoder.on('data', (chunk: Buffer) => emit(chunk));
-        decoder.on('error', () => fail(new KeyholeError('UPSTREAM_ERROR', 'The upstream answer could not be decoded.')));
+        decoder.on('error', () =>
+          fail(new KeyholeError('UPSTREAM_ERROR', 'The upstream answer could not be decoded.')),
+        );
         decoder.on('end', complete);
       }
       status = statusCode;
@@ -159,7 +178,12 @@ export function execute(
       if (finished) return;
       received += chunk.length;
       if (received > limits.maxResponseBytes) {
-        fail(new KeyholeError('PAYLOAD_TOO_LARGE', 'The upstream answer is larger than the allowed limit.'));
+        fail(
+          new KeyholeError(
+            'PAYLOAD_TOO_LARGE',
+            'The upstream answer is larger than the allowed limit.',
+          ),
+        );
         return;
       }
       if (decoder) decoder.write(chunk);

@@ -42,7 +42,8 @@ export function loadForwardConfig(env: Env = process.env): ForwardConfig {
     const raw = env[ENV_NAMES[key]];
     if (raw === undefined || raw === '') continue;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${ENV_NAMES[key]} must be a positive integer`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`${ENV_NAMES[key]} must be a positive integer`);
     out[key] = n;
   }
   return out;

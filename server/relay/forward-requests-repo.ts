@@ -36,13 +36,24 @@ export function newRequestId(): string {
 
 function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+  return (
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === '23505'
+  );
 }
 
 /** Inserts a request; queued ones get the next sequence number of their queue (retried on a race). */
 export async function insertRequest(
   db: Db,
-  row: { id: string; accountId: string; queueKey: string | null; now: number; expiresAt: number; leaseUntil: number },
+  row: {
+    id: string;
+    accountId: string;
+    queueKey: string | null;
+    now: number;
+    expiresAt: number;
+    leaseUntil: number;
+  },
 ): Promise<number> {
   for (let attempt = 0; ; attempt++) {
     let seq = 0;
@@ -86,7 +97,14 @@ export async function insertRequest(
  * Moves a queued request to running when no earlier request of its queue is still alive
  * (queued or running, lease not lapsed, not expired). One statement: the database decides.
  */
-export async function claimTurn(db: Db, id: string, queueKey: string | null, seq: number, now: number, leaseUntil: number): Promise<boolean> {
+export async function claimTurn(
+  db: Db,
+  id: string,
+  queueKey: string | null,
+  seq: number,
+  now: number,
+  leaseUntil: number,
+): Promise<boolean> {
   let query = db
     .updateTable('forward_requests')
     .set({ state: 'running', lease_until: leaseUntil })
@@ -111,9 +129,17 @@ export async function claimTurn(db: Db, id: string, queueKey: string | null, seq
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function renewLeases(db: Db, ids: readonly string[], leaseUntil: number): Promise<void> {
+export async function renewLeases(
+  db: Db,
+  ids: readonly string[],
+  leaseUntil: number,
+): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('forward_requests').set({ lease_until: leaseUntil }).where('id', 'in', ids).execute();
+  await db
+    .updateTable('forward_requests')
+    .set({ lease_until: leaseUntil })
+    .where('id', 'in', ids)
+    .execute();
 }
 
 export async function finishRequest(
@@ -126,13 +152,31 @@ export async function finishRequest(
 ): Promise<void> {
   const values =
     result.state === 'done'
-      ? { state: 'done' as const, response_status: result.status, response_headers: JSON.stringify(result.headers), response_body: result.body }
+      ? {
+          state: 'done' as const,
+          response_status: result.status,
+          response_headers: JSON.stringify(result.headers),
+          response_body: result.body,
+        }
       : { state: 'failed' as const, error_code: result.code, error_message: result.message };
-  await db.updateTable('forward_requests').set({ ...values, finished_at: now, lease_until: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('forward_requests')
+    .set({ ...values, finished_at: now, lease_until: now })
+    .where('id', '=', id)
+    .execute();
 }
 
-export async function findRequest(db: Db, id: string, accountId: string): Promise<ForwardRequestsTable | undefined> {
-  return db.selectFrom('forward_requests').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+export async function findRequest(
+  db: Db,
+  id: string,
+  accountId: string,
+): Promise<ForwardRequestsTable | undefined> {
+  return db
+    .selectFrom('forward_requests')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
 }
 
 /** Expired rows lose their answer at once and are deleted a day later (410 until then, 404 after). */
@@ -143,15 +187,24 @@ export async function purgeExpired(db: Db, now: number): Promise<void> {
     .where('expires_at', '<=', now)
     .where('response_body', 'is not', null)
     .execute();
-  await db.deleteFrom('forward_requests').where('expires_at', '<=', now - 24 * 3600 * 1000).execute();
+  await db
+    .deleteFrom('forward_requests')
+    .where('expires_at', '<=', now - 24 * 3600 * 1000)
+    .execute();
 }
 
 export function toTicket(row: ForwardRequestsTable): ForwardTicket {
-  const ticket: ForwardTicket = { requestId: row.id, state: row.state, expiresAt: Number(row.expires_at) };
+  const ticket: ForwardTicket = {
+    requestId: row.id,
+    state: row.state,
+    expiresAt: Number(row.expires_at),
+  };
   if (row.state === 'done' && row.response_status !== null) {
     ticket.response = {
       status: Number(row.response_status),
-      headers: row.response_headers ? (JSON.parse(row.response_headers) as Record<string, string>) : {},
+      headers: row.response_headers
+        ? (JSON.parse(row.response_headers) as Record<string, string>)
+        : {},
       body: row.response_body ?? '',
     };
   }

@@ -28,7 +28,9 @@ export interface ForwarderOptions {
 export function createForwarder(deps: AppDeps, options: ForwarderOptions = {}): Forwarder {
   const config = resolveForwardConfig(deps.config.forward);
   const now = deps.now ?? Date.now;
-  const guardOptions: ConstructorParameters<typeof SsrfGuard>[0] = { allowPrivate: deps.config.allowPrivate };
+  const guardOptions: ConstructorParameters<typeof SsrfGuard>[0] = {
+    allowPrivate: deps.config.allowPrivate,
+  };
   if (options.resolver) guardOptions.resolver = options.resolver;
   const guard = new SsrfGuard(guardOptions);
   const agent = createOutboundAgent({ guard, connectTimeoutMs: config.connectTimeoutMs });

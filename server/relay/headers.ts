@@ -35,13 +35,17 @@ export function isDroppedRequestHeader(lowerName: string): boolean {
 
 /** Refuses a header name that is not a token (INVALID_REQUEST). */
 export function assertHeaderName(name: string): void {
-  if (!TOKEN_RE.test(name)) throw new KeyholeError('INVALID_REQUEST', 'A header name is not a valid HTTP token.');
+  if (!TOKEN_RE.test(name))
+    throw new KeyholeError('INVALID_REQUEST', 'A header name is not a valid HTTP token.');
 }
 
 /** Refuses CR, LF, NUL and other controls in a header value — also after substitution. */
 export function assertHeaderValue(value: string): void {
   if (BAD_VALUE_RE.test(value)) {
-    throw new KeyholeError('INVALID_REQUEST', 'A header value contains a control character (CR, LF or NUL).');
+    throw new KeyholeError(
+      'INVALID_REQUEST',
+      'A header value contains a control character (CR, LF or NUL).',
+    );
   }
 }
 

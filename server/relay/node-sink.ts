@@ -49,7 +49,8 @@ export function bufferSink(): AnswerSink & { response(): Promise<Response> } {
     async response() {
       await ended;
       const h = new Headers();
-      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+      for (const [k, v] of Object.entries(headers))
+        for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
       const noBody = status === 204 || status === 304 || status < 200;
       return new Response(noBody ? null : Buffer.concat(chunks), { status, headers: h });
     },

@@ -29,7 +29,14 @@ const MAX_TOKEN_ANSWER = 64 * 1024;
 const DEFAULT_LIFETIME_SEC = 300;
 
 function configHash(cfg: OAuthConfig): string {
-  const material = JSON.stringify([cfg.grant, cfg.tokenUrl, cfg.clientId, cfg.clientSecret, cfg.refreshToken ?? '', cfg.scope ?? '']);
+  const material = JSON.stringify([
+    cfg.grant,
+    cfg.tokenUrl,
+    cfg.clientId,
+    cfg.clientSecret,
+    cfg.refreshToken ?? '',
+    cfg.scope ?? '',
+  ]);
   return createHash('sha256').update(material).digest('hex');
 }
 
@@ -60,8 +67,12 @@ export class OAuthTokens {
     const job = this.fetchToken(cfg, source.payload.allowedHosts)
       .then(({ token, lifetimeSec }) => {
         this.cache.delete(key);
-        if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-        this.cache.set(key, { token, refreshAt: this.now() + lifetimeSec * 1000 - refreshMarginMs(lifetimeSec) });
+        if (this.cache.size >= MAX_ENTRIES)
+          this.cache.delete(this.cache.keys().next().value as string);
+        this.cache.set(key, {
+          token,
+          refreshAt: this.now() + lifetimeSec * 1000 - refreshMarginMs(lifetimeSec),
+        });
         return token;
       })
       .finally(() => this.inflight.delete(key));
@@ -73,18 +84,24 @@ export class OAuthTokens {
     this.cache.clear();
   }
 
-  private async fetchToken(cfg: OAuthConfig, allowedHosts: readonly string[]): Promise<{ token: string; lifetimeSec: number }> {
+  private async fetchToken(
+    cfg: OAuthConfig,
+    allowedHosts: readonly string[],
+  ): Promise<{ token: string; lifetimeSec: number }> {
     // The client secret goes to tokenUrl: it must be an allowed host of the item like any other.
     const dest = checkDestination(cfg.tokenUrl, allowedHosts);
     const form = new URLSearchParams();
     form.set('grant_type', cfg.grant);
     if (cfg.grant === 'refresh_token') {
-      if (!cfg.refreshToken) throw new KeyholeError('INVALID_REQUEST', 'The oauth secret has no refresh token.');
+      if (!cfg.refreshToken)
+        throw new KeyholeError('INVALID_REQUEST', 'The oauth secret has no refresh token.');
       form.set('refresh_token', cfg.refreshToken);
     }
     if (cfg.scope) form.set('scope', cfg.scope);
     // RFC 6749 §2.3.1: client_secret_basic, form-encoded id and secret.
-    const basic = Buffer.from(`${encodeURIComponent(cfg.clientId)}:${encodeURIComponent(cfg.clientSecret)}`).toString('base64');
+    const basic = Buffer.from(
+      `${encodeURIComponent(cfg.clientId)}:${encodeURIComponent(cfg.clientSecret)}`,
+    ).toString('base64');
     let res: Dispatcher.ResponseData;
     try {
       res = await this.dispatcher.request({
@@ -109,7 +126,8 @@ export class OAuthTokens {
     try {
       for await (const chunk of res.body) {
         text += (chunk as Buffer).toString('utf8');
-        if (text.length > MAX_TOKEN_ANSWER) throw new KeyholeError('UPSTREAM_ERROR', 'The token endpoint answer is too large.');
+        if (text.length > MAX_TOKEN_ANSWER)
+          throw new KeyholeError('UPSTREAM_ERROR', 'The token endpoint answer is too large.');
       }
     } catch (err) {
       res.body.destroy();
@@ -117,7 +135,11 @@ export class OAuthTokens {
     }
     if (res.statusCode < 200 || res.statusCode > 299) {
       // The answer body is not passed on: a token endpoint may echo what it was sent.
-      throw new KeyholeError('UPSTREAM_ERROR', `The oauth token endpoint answered ${res.statusCode}.`, { status: res.statusCode });
+      throw new KeyholeError(
+        'UPSTREAM_ERROR',
+        `The oauth token endpoint answered ${res.statusCode}.`,
+        { status: res.statusCode },
+      );
     }
     let parsed: { access_token?: unknown; expires_in?: unknown };
     try {

@@ -3,7 +3,7 @@
 import { isIP } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { KeyholeError } from '../../shared/errors.js';
-import { SsrfGuard } from './ssrf.js';
+import type { SsrfGuard } from './ssrf.js';
 
 export interface OutboundOptions {
   guard: SsrfGuard;
@@ -21,13 +21,17 @@ function refusingLookup(): never {
 }
 
 /** An undici connector that vets (hostname, port) first and dials the vetted address. */
-export function guardedConnector(guard: SsrfGuard, connectTimeoutMs: number): buildConnector.connector {
+export function guardedConnector(
+  guard: SsrfGuard,
+  connectTimeoutMs: number,
+): buildConnector.connector {
   const base = buildConnector({ timeout: connectTimeoutMs, lookup: refusingLookup as never });
   return (opts, callback) => {
     const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
     guard.vet(opts.hostname, port).then(
       ({ address }) => {
-        const servername = opts.servername ?? (isIP(opts.hostname) === 0 ? opts.hostname : undefined);
+        const servername =
+          opts.servername ?? (isIP(opts.hostname) === 0 ? opts.hostname : undefined);
         const next: buildConnector.Options = { ...opts, hostname: address };
         if (servername !== undefined) next.servername = servername;
         base(next, callback);

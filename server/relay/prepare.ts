@@ -47,7 +47,11 @@ export function precheck(req: ForwardRequest): { dest: Destination; used: Set<st
       continue;
     }
     const resolved = resolveRef(use.ref, names);
-    if (!resolved) throw new KeyholeError('SECRET_NOT_FOUND', 'A placeholder names a secret that is not in the request.');
+    if (!resolved)
+      throw new KeyholeError(
+        'SECRET_NOT_FOUND',
+        'A placeholder names a secret that is not in the request.',
+      );
     used.add(resolved.name);
   }
   return { dest, used };
@@ -82,7 +86,8 @@ export async function prepareForward(
     for (const ref of req.secrets) ref.itemKey = '';
   }
   for (const secret of opened) {
-    if (!isDestinationAllowed(dest, secret.payload.allowedHosts)) throw new KeyholeError('HOST_NOT_ALLOWED');
+    if (!isDestinationAllowed(dest, secret.payload.allowedHosts))
+      throw new KeyholeError('HOST_NOT_ALLOWED');
   }
 
   const values = new Map<string, SecretValues>();
@@ -95,7 +100,10 @@ export async function prepareForward(
     if (token.ref === undefined) {
       const v = values.get(first);
       if (v?.value === undefined) {
-        throw new KeyholeError('INVALID_REQUEST', '$CLIENT_SECRET needs a secret with a value; use $(secret:NAME.field) for template fields.');
+        throw new KeyholeError(
+          'INVALID_REQUEST',
+          '$CLIENT_SECRET needs a secret with a value; use $(secret:NAME.field) for template fields.',
+        );
       }
       return v.value;
     }
@@ -104,17 +112,25 @@ export async function prepareForward(
     if (!ref || !v) throw new KeyholeError('SECRET_NOT_FOUND');
     if (ref.field === undefined) {
       if (v.value === undefined) {
-        throw new KeyholeError('INVALID_REQUEST', 'This secret has only fields: use $(secret:NAME.field).');
+        throw new KeyholeError(
+          'INVALID_REQUEST',
+          'This secret has only fields: use $(secret:NAME.field).',
+        );
       }
       return v.value;
     }
     const field = Object.hasOwn(v.fields, ref.field) ? v.fields[ref.field] : undefined;
-    if (field === undefined) throw new KeyholeError('SECRET_NOT_FOUND', 'A placeholder names a field the secret does not have.');
+    if (field === undefined)
+      throw new KeyholeError(
+        'SECRET_NOT_FOUND',
+        'A placeholder names a field the secret does not have.',
+      );
     return field;
   });
   // After substitution the path is final: check it again (path-prefix rules).
   for (const secret of opened) {
-    if (!isDestinationAllowed(outgoing.dest, secret.payload.allowedHosts)) throw new KeyholeError('HOST_NOT_ALLOWED');
+    if (!isDestinationAllowed(outgoing.dest, secret.payload.allowedHosts))
+      throw new KeyholeError('HOST_NOT_ALLOWED');
   }
   const scrub: string[] = [];
   for (const v of values.values()) scrub.push(...v.scrub);

@@ -10,7 +10,14 @@ import type { ForwardRequest, ForwardTicket } from '../../shared/protocol/forwar
 import type { Database } from '../db/schema.js';
 import { execute, type AnswerSink } from './execute.js';
 import type { ForwardConfig } from './forward-config.js';
-import { claimTurn, finishRequest, insertRequest, newRequestId, purgeExpired, renewLeases } from './forward-requests-repo.js';
+import {
+  claimTurn,
+  finishRequest,
+  insertRequest,
+  newRequestId,
+  purgeExpired,
+  renewLeases,
+} from './forward-requests-repo.js';
 import type { PreparedForward } from './prepare.js';
 
 const LEASE_MS = 30_000;
@@ -27,7 +34,9 @@ export interface RunResult {
 /** Same account, method, url as templated and queue name → one queue (Skapi's rule, per account). */
 export function queueKey(accountId: string, req: ForwardRequest): string | null {
   if (req.queue === undefined) return null;
-  return createHash('sha256').update(JSON.stringify([accountId, req.request.method, req.request.url, req.queue])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([accountId, req.request.method, req.request.url, req.queue]))
+    .digest('hex');
 }
 
 /** Collects an answer in memory for a ticket (the upstream is cut off past `cap`). */
@@ -37,7 +46,8 @@ class TicketSink implements AnswerSink {
   private chunks: Buffer[] = [];
   start(status: number, headers: Record<string, string | string[]>): void {
     this.status = status;
-    for (const [k, v] of Object.entries(headers)) this.headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(headers))
+      this.headers[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   write(chunk: Buffer): boolean {
     this.chunks.push(chunk);
@@ -78,14 +88,28 @@ export class ForwardQueue {
     const id = newRequestId();
     const key = queueKey(accountId, req);
     const expiresAt = now + (req.expires ?? this.config.defaultExpiresSec) * 1000;
-    const seq = await insertRequest(this.db, { id, accountId, queueKey: key, now, expiresAt, leaseUntil: now + LEASE_MS });
+    const seq = await insertRequest(this.db, {
+      id,
+      accountId,
+      queueKey: key,
+      now,
+      expiresAt,
+      leaseUntil: now + LEASE_MS,
+    });
     this.live.add(id);
     this.ensureRenewal();
     void this.run(id, key, seq, expiresAt, prepared, onDone);
     return { requestId: id, state: 'queued', expiresAt };
   }
 
-  private async run(id: string, key: string | null, seq: number, expiresAt: number, prepared: PreparedForward, onDone: (r: RunResult) => void): Promise<void> {
+  private async run(
+    id: string,
+    key: string | null,
+    seq: number,
+    expiresAt: number,
+    prepared: PreparedForward,
+    onDone: (r: RunResult) => void,
+  ): Promise<void> {
     const t0 = performance.now();
     try {
       while (!(await claimTurn(this.db, id, key, seq, this.now(), this.now() + LEASE_MS))) {
@@ -97,14 +121,29 @@ export class ForwardQueue {
         maxResponseBytes: Math.min(this.config.maxResponseBytes, this.config.ticketBodyBytes),
         totalTimeoutMs: this.config.totalTimeoutMs,
       };
-      const outcome = await execute(this.dispatcher, prepared.outgoing, prepared.scrub, sink, limits).done;
+      const outcome = await execute(
+        this.dispatcher,
+        prepared.outgoing,
+        prepared.scrub,
+        sink,
+        limits,
+      ).done;
       if (outcome.error) throw outcome.error;
-      await finishRequest(this.db, id, this.now(), { state: 'done', status: sink.status, headers: sink.headers, body: sink.body() });
+      await finishRequest(this.db, id, this.now(), {
+        state: 'done',
+        status: sink.status,
+        headers: sink.headers,
+        body: sink.body(),
+      });
       onDone({ status: sink.status, errorCode: null, durationMs: performance.now() - t0 });
     } catch (err) {
       const e = err instanceof KeyholeError ? err : new KeyholeError('INTERNAL');
       if (!(err instanceof KeyholeError)) this.logger.error({ err }, 'queued forward failed');
-      await finishRequest(this.db, id, this.now(), { state: 'failed', code: e.code, message: e.message }).catch((dbErr: unknown) =>
+      await finishRequest(this.db, id, this.now(), {
+        state: 'failed',
+        code: e.code,
+        message: e.message,
+      }).catch((dbErr: unknown) =>
         this.logger.error({ err: dbErr }, 'could not record a failed forward'),
       );
       onDone({ status: null, errorCode: e.code, durationMs: performance.now() - t0 });

@@ -97,7 +97,11 @@ export class Scrubber {
       let bestLen = 0;
       for (const p of this.patterns) {
         const i = buf.indexOf(p, at);
-        if (i !== -1 && i < limit && (best === -1 || i < best || (i === best && p.length > bestLen))) {
+        if (
+          i !== -1 &&
+          i < limit &&
+          (best === -1 || i < best || (i === best && p.length > bestLen))
+        ) {
           best = i;
           bestLen = p.length;
         }

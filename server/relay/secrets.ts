@@ -19,10 +19,16 @@ export interface OpenedSecret {
 }
 
 /** Loads one item the account may use: FORBIDDEN without live membership, SECRET_NOT_FOUND without a live item. */
-async function loadItemData(db: Kysely<Database>, accountId: string, ref: SecretRef): Promise<string> {
+async function loadItemData(
+  db: Kysely<Database>,
+  accountId: string,
+  ref: SecretRef,
+): Promise<string> {
   const row = await db
     .selectFrom('vault_members as m')
-    .leftJoin('items as i', (join) => join.onRef('i.vault_id', '=', 'm.vault_id').on('i.id', '=', ref.itemId))
+    .leftJoin('items as i', (join) =>
+      join.onRef('i.vault_id', '=', 'm.vault_id').on('i.id', '=', ref.itemId),
+    )
     .select(['m.account_id', 'i.data', 'i.deleted'])
     .where('m.vault_id', '=', ref.vaultId)
     .where('m.account_id', '=', accountId)
@@ -36,7 +42,10 @@ async function loadItemData(db: Kysely<Database>, accountId: string, ref: Secret
 }
 
 /** Decrypts with the item key alone; every failure is DECRYPTION_FAILED (no oracle). */
-export function openItem(ref: SecretRef, data: string): { payload: SecretPayload; keyHash: string } {
+export function openItem(
+  ref: SecretRef,
+  data: string,
+): { payload: SecretPayload; keyHash: string } {
   let key: Uint8Array | undefined;
   try {
     key = fromBase64url(ref.itemKey);

@@ -100,7 +100,10 @@ export interface SsrfGuardOptions {
 }
 
 function blocked(): KeyholeError {
-  return new KeyholeError('HOST_NOT_ALLOWED', 'The destination resolves to an address the relay may not reach.');
+  return new KeyholeError(
+    'HOST_NOT_ALLOWED',
+    'The destination resolves to an address the relay may not reach.',
+  );
 }
 
 /**

@@ -31,11 +31,14 @@ export function methodHasBody(method: string): boolean {
 }
 
 function substituteDeep(value: unknown, lookup: Lookup, depth: number): unknown {
-  if (depth > MAX_DEPTH) throw new KeyholeError('INVALID_REQUEST', 'The data is nested too deeply.');
+  if (depth > MAX_DEPTH)
+    throw new KeyholeError('INVALID_REQUEST', 'The data is nested too deeply.');
   if (typeof value === 'string') return replacePlaceholders(value, lookup);
   if (Array.isArray(value)) return value.map((v) => substituteDeep(v, lookup, depth + 1));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteDeep(v, lookup, depth + 1)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, substituteDeep(v, lookup, depth + 1)]),
+    );
   }
   return value;
 }
@@ -55,7 +58,11 @@ export function substituteUrl(template: RequestTemplate, lookup: Lookup): string
         return `${encodeURIComponent(k)}=${encodeURIComponent(text)}`;
       })
       .join('&');
-    url += url.includes('?') ? (url.endsWith('?') || url.endsWith('&') ? query : `&${query}`) : `?${query}`;
+    url += url.includes('?')
+      ? url.endsWith('?') || url.endsWith('&')
+        ? query
+        : `&${query}`
+      : `?${query}`;
   }
   return url;
 }
@@ -64,7 +71,11 @@ export function buildOutgoing(template: RequestTemplate, lookup: Lookup): Outgoi
   const before = parseDestination(template.url);
   const dest = parseDestination(substituteUrl(template, lookup));
   // Placeholders are refused before the path, so this cannot differ — checked anyway (invariant 2).
-  if (dest.scheme !== before.scheme || dest.hostname !== before.hostname || dest.port !== before.port) {
+  if (
+    dest.scheme !== before.scheme ||
+    dest.hostname !== before.hostname ||
+    dest.port !== before.port
+  ) {
     throw new KeyholeError('HOST_NOT_ALLOWED', 'Substitution may not change the destination.');
   }
 
@@ -89,7 +100,8 @@ export function buildOutgoing(template: RequestTemplate, lookup: Lookup): Outgoi
       body = replacePlaceholders(template.data, lookup);
     } else {
       const data = substituteDeep(template.data, lookup, 0);
-      const isForm = contentType !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType);
+      const isForm =
+        contentType !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType);
       if (isForm && data !== null && typeof data === 'object' && !Array.isArray(data)) {
         const form = new URLSearchParams();
         for (const [k, v] of Object.entries(data)) {
@@ -103,5 +115,11 @@ export function buildOutgoing(template: RequestTemplate, lookup: Lookup): Outgoi
       }
     }
   }
-  return { dest, method: template.method, path: `${dest.url.pathname}${dest.url.search}`, headers, body };
+  return {
+    dest,
+    method: template.method,
+    path: `${dest.url.pathname}${dest.url.search}`,
+    headers,
+    body,
+  };
 }

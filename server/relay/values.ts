@@ -15,12 +15,16 @@ export interface SecretValues {
 }
 
 function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new KeyholeError('INVALID_REQUEST', `The secret has no ${what}.`);
+  if (value === undefined || value === '')
+    throw new KeyholeError('INVALID_REQUEST', `The secret has no ${what}.`);
   return value;
 }
 
 /** Computes the values of one secret (fetching an oauth token when the type is oauth). */
-export async function secretValues(secret: OpenedSecret, oauth: OAuthTokens): Promise<SecretValues> {
+export async function secretValues(
+  secret: OpenedSecret,
+  oauth: OAuthTokens,
+): Promise<SecretValues> {
   const p = secret.payload;
   const scrub: string[] = [];
   const add = (v: string | undefined) => {
@@ -52,7 +56,12 @@ export async function secretValues(secret: OpenedSecret, oauth: OAuthTokens): Pr
       return out;
     }
     case 'oauth': {
-      const token = await oauth.accessToken({ vaultId: secret.vaultId, itemId: secret.itemId, keyHash: secret.keyHash, payload: p });
+      const token = await oauth.accessToken({
+        vaultId: secret.vaultId,
+        itemId: secret.itemId,
+        keyHash: secret.keyHash,
+        payload: p,
+      });
       add(token);
       add(p.oauth?.clientSecret);
       add(p.oauth?.refreshToken);

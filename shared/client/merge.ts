@@ -30,6 +30,9 @@ export function mergeSecret(
     return { action: 'write', payload: ours, merged: false, restored: true };
   }
   if (base === null) return { action: 'copy', copy: ours };
+  // Their version moved on without changing the content (a team key rotation re-wraps items).
+  if (sameValue(base, theirs))
+    return { action: 'write', payload: ours, merged: false, restored: false };
   const merged: Record<string, unknown> = {};
   const keys = new Set([...Object.keys(base), ...Object.keys(ours), ...Object.keys(theirs)]);
   for (const key of keys) {

@@ -189,6 +189,7 @@ export async function inviteMember(
     );
   }
   const key = await lookupPublicKey(relay, email);
+  await options.onKey?.(key);
   if (
     options.expectFingerprint !== undefined &&
     normaliseFingerprint(options.expectFingerprint) !== key.fingerprint

@@ -55,7 +55,8 @@ describe('envelope layout (docs/vault-format.md §3)', () => {
             utf8(ownerId),
             utf8(itemId),
           ]);
-          expect(associatedData(header, { purpose, ownerId, itemId })).toEqual(general);
+          const fast = associatedData(header, { purpose, ownerId, itemId });
+          return lib().to_hex(fast) === lib().to_hex(general);
         },
       ),
       { numRuns: RUNS },

@@ -38,44 +38,48 @@ function checkContext(ctx: EnvelopeContext): boolean {
 }
 
 /** lp(domain) ‖ lp(header) ‖ lp(purpose) for the current header: constant per purpose. */
-const AD_PREFIXES = new Map<string, Bytes>(
+const AD_PREFIXES: Readonly<Record<string, Bytes>> = Object.fromEntries(
   [...PURPOSES].map((purpose) => [purpose, lengthPrefixed([DOMAIN_BYTES, HEADER, utf8(purpose)])]),
 );
 
-/** Writes u32be length ‖ ASCII `text` at `offset` (TextEncoder costs ~1 µs for a short id). */
+/**
+ * Writes u32be length ‖ `text` at `offset` if `text` is ASCII (TextEncoder costs ~1 µs for a
+ * short id); returns the next offset, or -1 on a non-ASCII character.
+ */
 function writeAscii(out: Bytes, offset: number, text: string): number {
   const n = text.length;
   out[offset] = n >>> 24;
   out[offset + 1] = (n >>> 16) & 255;
   out[offset + 2] = (n >>> 8) & 255;
   out[offset + 3] = n & 255;
-  for (let i = 0; i < n; i++) out[offset + 4 + i] = text.charCodeAt(i);
-  return offset + 4 + n;
-}
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
-  return true;
+  const start = offset + 4;
+  let high = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    high |= c;
+    out[start + i] = c;
+  }
+  return high > 127 ? -1 : start + n;
 }
 
 /** AD = lp(domain) ‖ lp(header) ‖ lp(purpose) ‖ lp(ownerId) ‖ lp(itemId), lp = u32be length ‖ bytes (§3.3). */
 export function associatedData(header: Bytes, ctx: EnvelopeContext): Bytes {
-  const cached =
-    header[0] === ENVELOPE_VERSION && header[1] === ALG_XCHACHA20POLY1305 && header.length === 2;
-  const prefix = cached ? AD_PREFIXES.get(ctx.purpose) : undefined;
-  if (prefix === undefined || !isAscii(ctx.ownerId) || !isAscii(ctx.itemId)) {
-    return lengthPrefixed([
-      DOMAIN_BYTES,
-      header,
-      utf8(ctx.purpose),
-      utf8(ctx.ownerId),
-      utf8(ctx.itemId),
-    ]);
+  const current =
+    header.length === 2 && header[0] === ENVELOPE_VERSION && header[1] === ALG_XCHACHA20POLY1305;
+  const prefix = current ? AD_PREFIXES[ctx.purpose] : undefined;
+  if (prefix !== undefined) {
+    const out = new Uint8Array(prefix.length + 8 + ctx.ownerId.length + ctx.itemId.length);
+    out.set(prefix, 0);
+    const next = writeAscii(out, prefix.length, ctx.ownerId);
+    if (next !== -1 && writeAscii(out, next, ctx.itemId) !== -1) return out;
   }
-  const out = new Uint8Array(prefix.length + 8 + ctx.ownerId.length + ctx.itemId.length);
-  out.set(prefix, 0);
-  writeAscii(out, writeAscii(out, prefix.length, ctx.ownerId), ctx.itemId);
-  return out;
+  return lengthPrefixed([
+    DOMAIN_BYTES,
+    header,
+    utf8(ctx.purpose),
+    utf8(ctx.ownerId),
+    utf8(ctx.itemId),
+  ]);
 }
 
 /** Encrypt `plaintext` under a 32-byte key, bound to `ctx`; returns the base64url envelope. */

@@ -48,7 +48,8 @@ export function parseAllowedHost(entry: string): AllowedHostRule | null {
   } catch {
     return null;
   }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    return null;
   const host = stripDot(url.hostname);
   if (host === '') return null;
   if (wildcard) {
@@ -88,7 +89,12 @@ function pathMatches(prefix: string, pathname: string): boolean {
   if (!(pathname === prefix || pathname.startsWith(`${prefix}/`))) return false;
   for (const segment of pathname.split('/')) {
     const decoded = safeDecode(segment);
-    if (decoded === null || decoded.includes('/') || decoded.includes('\\') || isDotSegment(decoded)) {
+    if (
+      decoded === null ||
+      decoded.includes('/') ||
+      decoded.includes('\\') ||
+      isDotSegment(decoded)
+    ) {
       return false;
     }
   }

@@ -8,7 +8,10 @@ import { parseDestination, splitAuthority, type Destination } from './url.js';
 export function assertNoPlaceholderInAuthority(urlTemplate: string): void {
   const { authority } = splitAuthority(urlTemplate);
   if (hasPlaceholder(authority) || authority.includes('$(')) {
-    throw new KeyholeError('HOST_NOT_ALLOWED', 'Placeholders may appear only in the url path and query.');
+    throw new KeyholeError(
+      'HOST_NOT_ALLOWED',
+      'Placeholders may appear only in the url path and query.',
+    );
   }
 }
 

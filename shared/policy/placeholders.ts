@@ -23,7 +23,8 @@ export interface PlaceholderUse {
 export const PLACEHOLDER_RE = /\$CLIENT_SECRET|\$\(secret:([A-Za-z0-9][A-Za-z0-9_.-]{0,160})\)/g;
 
 export function findPlaceholders(text: string): PlaceholderToken[] {
-  if (!text.includes('$')) return [];
+  // Page input is not type-checked yet when the background looks for placeholders (fuzz: headers: [{}]).
+  if (typeof text !== 'string' || !text.includes('$')) return [];
   const out: PlaceholderToken[] = [];
   for (const m of text.matchAll(PLACEHOLDER_RE)) {
     const token: PlaceholderToken = { start: m.index, end: m.index + m[0].length };
@@ -38,7 +39,10 @@ export function hasPlaceholder(text: string): boolean {
 }
 
 /** Replaces every placeholder in `text` by `replace(token)`. */
-export function replacePlaceholders(text: string, replace: (token: PlaceholderToken) => string): string {
+export function replacePlaceholders(
+  text: string,
+  replace: (token: PlaceholderToken) => string,
+): string {
   const tokens = findPlaceholders(text);
   if (tokens.length === 0) return text;
   let out = '';
@@ -54,11 +58,18 @@ export function replacePlaceholders(text: string, replace: (token: PlaceholderTo
  * Resolves a `$(secret:…)` reference against the secret names of the request. Names may contain
  * dots, so: an exact name wins; otherwise the longest name followed by `.field`.
  */
-export function resolveRef(ref: string, names: readonly string[]): { name: string; field?: string } | null {
+export function resolveRef(
+  ref: string,
+  names: readonly string[],
+): { name: string; field?: string } | null {
   if (names.includes(ref)) return { name: ref };
   let best: string | null = null;
   for (const name of names) {
-    if (ref.startsWith(`${name}.`) && ref.length > name.length + 1 && (best === null || name.length > best.length)) {
+    if (
+      ref.startsWith(`${name}.`) &&
+      ref.length > name.length + 1 &&
+      (best === null || name.length > best.length)
+    ) {
       best = name;
     }
   }
@@ -70,11 +81,14 @@ function collectStrings(value: unknown, into: string[], depth = 0): void {
   if (typeof value === 'string') into.push(value);
   else if (Array.isArray(value)) for (const v of value) collectStrings(v, into, depth + 1);
   else if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value as Record<string, unknown>)) collectStrings(v, into, depth + 1);
+    for (const v of Object.values(value as Record<string, unknown>))
+      collectStrings(v, into, depth + 1);
   }
 }
 
-type TemplateParts = Pick<RequestTemplate, 'url' | 'headers' | 'data' | 'params'> & { method?: string };
+type TemplateParts = Pick<RequestTemplate, 'url' | 'headers' | 'data' | 'params'> & {
+  method?: string;
+};
 
 /** GET and HEAD send no body: their `data` is ignored, placeholders in it included. */
 function sendsData(method: string | undefined): boolean {
@@ -85,7 +99,8 @@ function sendsData(method: string | undefined): boolean {
 export function listPlaceholders(template: TemplateParts): PlaceholderUse[] {
   const uses: PlaceholderUse[] = [];
   const add = (place: PlaceholderPlace, text: string) => {
-    for (const t of findPlaceholders(text)) uses.push(t.ref === undefined ? { place } : { place, ref: t.ref });
+    for (const t of findPlaceholders(text))
+      uses.push(t.ref === undefined ? { place } : { place, ref: t.ref });
   };
   add('url', template.url);
   for (const v of Object.values(template.headers ?? {})) add('header', v);

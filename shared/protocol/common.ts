@@ -3,10 +3,14 @@ import { z } from 'zod';
 
 /** Client-generated ids (accounts, vaults, items): 16 random bytes, base64url, no padding. */
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a 22-character base64url id');
-/** Any base64url blob (keys, envelopes), bounded so nothing unbounded reaches a decoder. */
+/**
+ * Any base64url blob (keys, envelopes), bounded so nothing unbounded reaches a decoder. The bound
+ * fits a maximal item (64 KiB of 3-byte characters ≈ 262,000 characters encrypted) with room for
+ * template fields; request bodies are capped at 1 MiB before parsing anyway.
+ */
 export const B64url = z
   .string()
-  .max(200_000)
+  .max(1_400_000)
   .regex(/^[A-Za-z0-9_-]*$/, 'must be base64url without padding');
 /** A 32-byte key, base64url (43 characters). */
 export const Key32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 32-byte base64url key');
@@ -25,3 +29,5 @@ export const KdfParamsSchema = z.object({
   opsLimit: z.number().int().positive(),
   salt: B64url.max(64),
 });
+
+export type KdfParams = z.infer<typeof KdfParamsSchema>;

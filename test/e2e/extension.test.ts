@@ -33,6 +33,12 @@ function approvalWindow(): Promise<Page> {
   return b.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approval.html'), timeout: 10_000 });
 }
 
+async function textOf(page: Page, testid: string): Promise<string | null> {
+  const loc = page.getByTestId(testid);
+  await loc.waitFor({ timeout: 10_000 });
+  return loc.textContent();
+}
+
 async function noApprovalWindowWithin(ms: number): Promise<boolean> {
   try {
     await b.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approval.html'), timeout: ms });
@@ -56,6 +62,10 @@ beforeAll(async () => {
   pages = await startPages();
   relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: `127.0.0.2:${mock.port}` } });
   b = await launchWithExtension();
+  if (process.env.KEYHOLE_E2E_DEBUG) {
+    b.context.on('page', (p) => console.log('page event', p.url()));
+    currentWorker(b).on('console', (m) => console.log('SW:', m.text()));
+  }
   // Argon2id at the floor (19 MiB, t=2) for the test account: same code path, faster suite.
   await currentWorker(b).evaluate(() =>
     chrome.storage.local.set({ 'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 } }),
@@ -69,13 +79,13 @@ afterAll(async () => {
   await pages?.close();
 });
 
-describe('Keyhole extension', () => {
+describe('Keyhole extension', { timeout: 30_000 }, () => {
   it('signs up and adds secrets in the popup', async () => {
     pop = await openPopup(b);
     await popup.signup(pop, relay.url, `e2e-${Date.now()}@example.com`, PASSWORD);
     await popup.addSecret(pop, { name: 'openai', value: SECRET, hosts: [mock.origin], origins: [pages.originA] });
     await popup.addSecret(pop, { name: 'second', value: SECOND, hosts: [mock.origin] });
-    await expect(pop.getByTestId('secret-row')).toHaveCount(2);
+    expect(await pop.getByTestId('secret-row').count()).toBe(2);
     // Masked until an explicit click.
     expect(await pop.locator('#app').innerText()).not.toContain(SECRET);
   });
@@ -104,9 +114,9 @@ describe('Keyhole extension', () => {
     let win = approvalWindow();
     let call = witness.request(page, echo('openai'));
     let w = await win;
-    await expect(w.getByTestId('approval-origin')).toHaveText(pages.originB);
-    await expect(w.getByTestId('approval-secret')).toHaveText('openai');
-    await expect(w.getByTestId('approval-host')).toContainText(`POST ${mock.origin}`);
+    expect(await textOf(w, 'approval-origin')).toBe(pages.originB);
+    expect(await textOf(w, 'approval-secret')).toBe('openai');
+    expect(await textOf(w, 'approval-host')).toBe(`POST ${mock.origin}`);
     await w.getByTestId('approve').click();
     expect(await call).toMatchObject({ ok: true, value: { ok: true } });
 
@@ -129,7 +139,8 @@ describe('Keyhole extension', () => {
     expect(await call).toMatchObject({ ok: false, code: 'USER_DENIED' });
 
     await pop.reload();
-    await pop.locator('[data-testid="denied-row"]').first().getByRole('button').click();
+    await pop.getByTestId('denied-row').filter({ hasText: 'second' }).getByRole('button').click();
+    await pop.getByTestId('denied-row').filter({ hasText: 'second' }).waitFor({ state: 'detached' });
     win = approvalWindow();
     call = witness.request(page, echo('second'));
     await (await win).getByTestId('approve-always').click();
@@ -282,6 +293,42 @@ describe('Keyhole extension', () => {
     expect(await witness.request(page, echo('openai', { method: 'BREW' }))).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
     // A hostile upstream that reflects the credential: the page must not get it back.
     await witness.request(page, echo('openai', { url: `${mock.origin}/reflect` }));
+  });
+
+  it('polls queued requests (Skapi poll/queue) until done', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const out = await witness.request(page, echo('openai', { poll: 100, queue: 'e2e', expires: 60 }));
+    expect(out).toMatchObject({ ok: true, value: { ok: true, method: 'POST' } });
+    expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
+  });
+
+  it('caps a flooding origin with RATE_LIMITED; closing the window denies the rest', async () => {
+    const flooder = pages.originA.replace('127.0.0.1', 'localhost');
+    const page = await visit(`${flooder}/`);
+    const win = approvalWindow();
+    const calls = [1, 2, 3, 4, 5].map(() => witness.request(page, echo('openai')));
+    const w = await win;
+    const codes = (await Promise.race([
+      Promise.all(calls.slice(3)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('flood not capped')), 5000)),
+    ])) as { code?: string }[];
+    expect(codes.map((c) => c.code)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+    expect(await w.getByTestId('approval-queue').textContent()).toContain('2 more');
+    await w.close();
+    expect((await Promise.all(calls.slice(0, 3))).map((c) => (c as { code?: string }).code)).toEqual([
+      'USER_DENIED',
+      'USER_DENIED',
+      'USER_DENIED',
+    ]);
+  });
+
+  it('stays unlocked when the service worker is stopped', async () => {
+    const cdp = await b.context.newCDPSession(pop);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.detach();
+    const page = await visit(`${pages.originA}/`);
+    expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: true });
   });
 
   it('answers VAULT_LOCKED when locked, and works again after unlock', async () => {

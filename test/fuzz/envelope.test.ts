@@ -53,7 +53,11 @@ describe('fuzz: openEnvelope', () => {
   it('random strings never open and fail with one of two codes', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string({ maxLength: 400 }), fc.base64String({ maxLength: 400 }), fc.constant('')),
+        fc.oneof(
+          fc.string({ maxLength: 400 }),
+          fc.base64String({ maxLength: 400 }),
+          fc.constant(''),
+        ),
         (text) => expectCleanFailure(() => openEnvelope(key, text, ctx)),
       ),
       { numRuns: runs },
@@ -73,9 +77,16 @@ describe('fuzz: openEnvelope', () => {
 
   it('mutated genuine envelopes (flip, truncate, extend, splice) never open', () => {
     const mutation = fc.oneof(
-      fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+      fc.record({
+        kind: fc.constant('flip' as const),
+        at: fc.nat(),
+        bit: fc.integer({ min: 0, max: 7 }),
+      }),
       fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant('extend' as const), extra: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
+      fc.record({
+        kind: fc.constant('extend' as const),
+        extra: fc.uint8Array({ minLength: 1, maxLength: 40 }),
+      }),
       fc.record({
         kind: fc.constant('splice' as const),
         at: fc.nat(),

@@ -14,7 +14,14 @@ import {
 } from '../../shared/policy/index.js';
 import { fuzzRuns, recordCases } from './runs.js';
 
-const HOSTS = ['api.example.com', 'example.com', 'x.test', '127.0.0.2', 'b\u00fccher.example', '[::1]'];
+const HOSTS = [
+  'api.example.com',
+  'example.com',
+  'x.test',
+  '127.0.0.2',
+  'b\u00fccher.example',
+  '[::1]',
+];
 const EVIL_HOSTS = [
   'evil.com',
   'api.example.com.evil.com',
@@ -85,7 +92,17 @@ const urlArb = fc.oneof(
     weight: 4,
     arbitrary: fc
       .tuple(
-        fc.constantFrom('http://', 'https://', 'HTTPS://', 'ftp://', '//', 'javascript:', 'http:/', 'https:\\\\', ''),
+        fc.constantFrom(
+          'http://',
+          'https://',
+          'HTTPS://',
+          'ftp://',
+          '//',
+          'javascript:',
+          'http:/',
+          'https:\\\\',
+          '',
+        ),
         fc.constantFrom('', '', '', 'user@', 'api.example.com@', 'a:b@', '$CLIENT_SECRET@', '%40@'),
         fc.constantFrom(...HOSTS, ...EVIL_HOSTS),
         fc.constantFrom('', '', ':443', ':80', ':8443', ':', ':0', ':65536', ':$CLIENT_SECRET'),
@@ -115,7 +132,9 @@ function oracleAllows(rawUrl: string, rules: readonly Rule[]): boolean {
     if ((r.scheme || 'https') !== scheme) return false;
     if (rule.port !== port) return false;
     const ruleHost = rule.host;
-    const hostOk = r.wildcard ? host.endsWith(`.${ruleHost}`) && host.length > ruleHost.length + 1 : host === ruleHost;
+    const hostOk = r.wildcard
+      ? host.endsWith(`.${ruleHost}`) && host.length > ruleHost.length + 1
+      : host === ruleHost;
     if (!hostOk) return false;
     if (r.scheme !== '' && rule.pathPrefix !== '') {
       return u.pathname === rule.pathPrefix || u.pathname.startsWith(`${rule.pathPrefix}/`);
@@ -125,7 +144,11 @@ function oracleAllows(rawUrl: string, rules: readonly Rule[]): boolean {
 }
 
 function expectPolicyFailure(err: unknown): void {
-  if (err instanceof KeyholeError && (err.code === 'HOST_NOT_ALLOWED' || err.code === 'INVALID_REQUEST')) return;
+  if (
+    err instanceof KeyholeError &&
+    (err.code === 'HOST_NOT_ALLOWED' || err.code === 'INVALID_REQUEST')
+  )
+    return;
   throw new Error(`unexpected failure: ${String(err)}`);
 }
 
@@ -142,7 +165,10 @@ describe('fuzz: destination policy', () => {
         } catch (err) {
           expectPolicyFailure(err);
         }
-        if (passed) expect(oracleAllows(url, rules), `${url} passed ${rules.map(renderRule).join(' ')}`).toBe(true);
+        if (passed)
+          expect(oracleAllows(url, rules), `${url} passed ${rules.map(renderRule).join(' ')}`).toBe(
+            true,
+          );
       }),
       { numRuns: runs },
     );
@@ -151,18 +177,24 @@ describe('fuzz: destination policy', () => {
 
   it('arbitrary allowed-host entries never crash the parser and never allow an evil host', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 60 }), { maxLength: 5 }), fc.constantFrom(...EVIL_HOSTS), (entries, evil) => {
-        for (const e of entries) parseAllowedHost(e);
-        const url = `https://${evil.replace(/^API/, 'evil')}/x`;
-        try {
-          checkDestination(url, entries);
-          // Passing is fine only if one of the random entries genuinely names that host.
-          const host = new URL(url).hostname.replace(/\.$/, '');
-          expect(entries.some((e) => e.toLowerCase().includes(host.split('.')[0] ?? host))).toBe(true);
-        } catch (err) {
-          expectPolicyFailure(err);
-        }
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 60 }), { maxLength: 5 }),
+        fc.constantFrom(...EVIL_HOSTS),
+        (entries, evil) => {
+          for (const e of entries) parseAllowedHost(e);
+          const url = `https://${evil.replace(/^API/, 'evil')}/x`;
+          try {
+            checkDestination(url, entries);
+            // Passing is fine only if one of the random entries genuinely names that host.
+            const host = new URL(url).hostname.replace(/\.$/, '');
+            expect(entries.some((e) => e.toLowerCase().includes(host.split('.')[0] ?? host))).toBe(
+              true,
+            );
+          } catch (err) {
+            expectPolicyFailure(err);
+          }
+        },
+      ),
       { numRuns: runs },
     );
     recordCases('policy.allowed-host-entries', runs);
@@ -171,10 +203,17 @@ describe('fuzz: destination policy', () => {
   it('placeholders in the scheme, host or port are always refused', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom('https://$CLIENT_SECRET', 'https://api.example.com:$CLIENT_SECRET', 'https://$(secret:a).example.com', 'https://x$CLIENT_SECRET@api.example.com'),
+        fc.constantFrom(
+          'https://$CLIENT_SECRET',
+          'https://api.example.com:$CLIENT_SECRET',
+          'https://$(secret:a).example.com',
+          'https://x$CLIENT_SECRET@api.example.com',
+        ),
         fc.constantFrom('', '/v1', '?a=b'),
         (authority, rest) => {
-          expect(() => checkDestination(`${authority}${rest}`, ['api.example.com', '*.example.com'])).toThrow(KeyholeError);
+          expect(() =>
+            checkDestination(`${authority}${rest}`, ['api.example.com', '*.example.com']),
+          ).toThrow(KeyholeError);
         },
       ),
       { numRuns: Math.min(runs, 200) },
@@ -185,9 +224,22 @@ describe('fuzz: destination policy', () => {
   it('placeholder scanning and replacement never crash and keep the text outside tokens', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('$CLIENT_SECRET', '$(secret:a)', '$(secret:a.b)', '$(secret:', '$(', '$')), {
-          maxLength: 12,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.string({ maxLength: 12 }),
+            fc.constantFrom(
+              '$CLIENT_SECRET',
+              '$(secret:a)',
+              '$(secret:a.b)',
+              '$(secret:',
+              '$(',
+              '$',
+            ),
+          ),
+          {
+            maxLength: 12,
+          },
+        ),
         fc.string({ maxLength: 20 }),
         (parts, value) => {
           const text = parts.join('');
@@ -202,7 +254,12 @@ describe('fuzz: destination policy', () => {
           const stripped = replacePlaceholders(text, () => '');
           expect(out.length).toBe(stripped.length + tokens.length * value.length);
           for (const t of tokens) if (t.ref !== undefined) resolveRef(t.ref, ['a', 'a.b', 'c']);
-          listPlaceholders({ url: text, headers: { h: text }, data: { k: [text, { d: text }] }, params: { p: text } });
+          listPlaceholders({
+            url: text,
+            headers: { h: text },
+            data: { k: [text, { d: text }] },
+            params: { p: text },
+          });
         },
       ),
       { numRuns: runs },

@@ -24,7 +24,12 @@ export interface MockApi {
   hostPort: string;
   requests: RecordedRequest[];
   /** token endpoint: lifetime of the next tokens (seconds), and how many were issued */
-  oauth: { lifetimeSec: number; issued: number; lastGrant?: Record<string, string>; lastAuthorization?: string };
+  oauth: {
+    lifetimeSec: number;
+    issued: number;
+    lastGrant?: Record<string, string>;
+    lastAuthorization?: string;
+  };
   clear(): void;
   close(): Promise<void>;
 }
@@ -53,13 +58,23 @@ function encode(value: string, mode: string | null): string {
   }
 }
 
-async function handle(api: MockApi, req: IncomingMessage, res: ServerResponse, rec: RecordedRequest): Promise<void> {
+async function handle(
+  api: MockApi,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rec: RecordedRequest,
+): Promise<void> {
   const u = new URL(rec.path, 'http://mock');
   const q = (k: string) => u.searchParams.get(k);
   switch (u.pathname) {
     case '/reflect': {
       // Everything the request carried, as JSON (headers, body, path, method).
-      const body = JSON.stringify({ method: rec.method, path: rec.path, headers: rec.headers, body: rec.body });
+      const body = JSON.stringify({
+        method: rec.method,
+        path: rec.path,
+        headers: rec.headers,
+        body: rec.body,
+      });
       res.writeHead(Number(q('status') ?? 200), { 'content-type': 'application/json' });
       res.end(body);
       return;
@@ -81,10 +96,22 @@ async function handle(api: MockApi, req: IncomingMessage, res: ServerResponse, r
     }
     case '/json':
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: true, items: Array.from({ length: 12 }, (_, i) => ({ id: i, name: `item-${i}`, value: 'x'.repeat(40) })) }));
+      res.end(
+        JSON.stringify({
+          ok: true,
+          items: Array.from({ length: 12 }, (_, i) => ({
+            id: i,
+            name: `item-${i}`,
+            value: 'x'.repeat(40),
+          })),
+        }),
+      );
       return;
     case '/redirect':
-      res.writeHead(Number(q('status') ?? 302), { location: q('to') ?? '/', 'content-type': 'text/plain' });
+      res.writeHead(Number(q('status') ?? 302), {
+        location: q('to') ?? '/',
+        'content-type': 'text/plain',
+      });
       res.end('moved');
       return;
     case '/sse': {
@@ -98,11 +125,14 @@ async function handle(api: MockApi, req: IncomingMessage, res: ServerResponse, r
       res.end();
       return;
     }
-    case '/delay':
-      await sleep(Number(q('ms') ?? 100));
+    case '/delay': {
+      // ?ms= or the x-delay header (so that one templated url can have different delays)
+      const ms = Number(q('ms') ?? rec.headers['x-delay'] ?? 100);
+      await sleep(ms);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ delayed: Number(q('ms') ?? 100), tag: q('tag') }));
+      res.end(JSON.stringify({ delayed: ms, tag: q('tag') }));
       return;
+    }
     case '/slow-body':
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('start ');
@@ -115,7 +145,12 @@ async function handle(api: MockApi, req: IncomingMessage, res: ServerResponse, r
     case '/big': {
       const bytes = Number(q('bytes') ?? 1024);
       const declared = q('declare') === '1';
-      res.writeHead(200, declared ? { 'content-type': 'application/octet-stream', 'content-length': String(bytes) } : { 'content-type': 'application/octet-stream' });
+      res.writeHead(
+        200,
+        declared
+          ? { 'content-type': 'application/octet-stream', 'content-length': String(bytes) }
+          : { 'content-type': 'application/octet-stream' },
+      );
       const chunk = Buffer.alloc(64 * 1024, 0x61);
       let left = bytes;
       while (left > 0) {
@@ -150,7 +185,13 @@ async function handle(api: MockApi, req: IncomingMessage, res: ServerResponse, r
       api.oauth.lastAuthorization = String(rec.headers.authorization ?? '');
       api.oauth.issued += 1;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ access_token: `at-${api.oauth.issued}-${Math.random().toString(36).slice(2)}`, token_type: 'Bearer', expires_in: api.oauth.lifetimeSec }));
+      res.end(
+        JSON.stringify({
+          access_token: `at-${api.oauth.issued}-${Math.random().toString(36).slice(2)}`,
+          token_type: 'Bearer',
+          expires_in: api.oauth.lifetimeSec,
+        }),
+      );
       return;
     }
     default:
@@ -161,7 +202,7 @@ async function handle(api: MockApi, req: IncomingMessage, res: ServerResponse, r
 
 /** Starts a mock API on `host` (default 127.0.0.2), any free port. */
 export async function startMockApi(host = '127.0.0.2', port = 0): Promise<MockApi> {
-  let server!: Server;
+  const holder: { server?: Server } = {};
   const api: MockApi = {
     url: '',
     host,
@@ -174,11 +215,11 @@ export async function startMockApi(host = '127.0.0.2', port = 0): Promise<MockAp
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+        holder.server!.closeAllConnections();
+        holder.server!.close(() => resolve());
       }),
   };
-  server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
       const rec: RecordedRequest = {
@@ -197,6 +238,7 @@ export async function startMockApi(host = '127.0.0.2', port = 0): Promise<MockAp
       }
     })();
   });
+  holder.server = server;
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

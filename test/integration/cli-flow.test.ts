@@ -281,6 +281,38 @@ describe('keyhole CLI', () => {
     expect(api.calls.length).toBe(before);
   });
 
+  it('--queue waits for the queued request and prints its result', async () => {
+    const r = await cli([
+      'request',
+      'demo',
+      '--url',
+      `${api.origin}/queued`,
+      '--queue',
+      'q1',
+      '-H',
+      'X-Key: $CLIENT_SECRET',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, method: 'GET', path: '/queued' });
+    expect(api.calls.at(-1)?.headers['x-key']).toBe(SECRET);
+    expectNoSecret(r);
+  });
+
+  it('logs in again by itself when the session was revoked (the password is at hand)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const token = (JSON.parse(readFileSync(`${home}/session`, 'utf8')) as { token: string }).token;
+    const out = await fetch(`${relay.url}/v1/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(out.ok).toBe(true);
+    const list = await cli(['secret', 'list']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('demo');
+    const next = (JSON.parse(readFileSync(`${home}/session`, 'utf8')) as { token: string }).token;
+    expect(next).not.toBe(token);
+  });
+
   it('updates a secret: new value from stdin, hosts replaced', async () => {
     const upd = await cli(['secret', 'update', 'demo'], 'sk-rotated-0001');
     expect(upd.code).toBe(0);

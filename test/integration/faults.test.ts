@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupForwarding, type ForwardingSetup } from '../reliability/lib/forwarding.js';
 import { checkSqliteDiskFull } from '../reliability/scenarios/disk-full.js';
 import { checkKill9 } from '../reliability/scenarios/kill9.js';
-import { UNRESOLVABLE_HOST, checkDnsFailure, checkUpstreamFaults } from '../reliability/scenarios/upstream-faults.js';
+import {
+  UNRESOLVABLE_HOST,
+  checkDnsFailure,
+  checkUpstreamFaults,
+} from '../reliability/scenarios/upstream-faults.js';
 
 describe('faults', () => {
   let setup: ForwardingSetup;

@@ -3,7 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encryptItem, initCrypto, newId, randomBytes, toBase64url } from '../../shared/crypto/index.js';
+import {
+  encryptItem,
+  initCrypto,
+  newId,
+  randomBytes,
+  toBase64url,
+} from '../../shared/crypto/index.js';
 import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { startMockApi, type MockApi } from '../helpers/mock-api.js';
@@ -20,8 +26,14 @@ export interface ForwardWorld {
   accountId: string;
   vaultId: string;
   dir: string;
+  /** the SQLite file, or the postgres:// URL */
   dbPath: string;
-  addSecret(payload: Omit<SecretPayload, 'allowedOrigins' | 'description'> & Partial<SecretPayload>, asAccount?: Account): Promise<SecretRef>;
+  /** the environment the relay runs with (to start a second relay on the same database) */
+  relayEnv: Record<string, string>;
+  addSecret(
+    payload: Omit<SecretPayload, 'allowedOrigins' | 'description'> & Partial<SecretPayload>,
+    asAccount?: Account,
+  ): Promise<SecretRef>;
   forward(body: unknown, token?: string): Promise<Reply>;
   stop(): Promise<void>;
 }
@@ -37,27 +49,54 @@ export async function newAccountOn(relayUrl: string): Promise<Account> {
   return { token: a.token, accountId: a.accountId, vaultId: a.vaultId };
 }
 
-export async function startForwardWorld(env: Record<string, string> = {}): Promise<ForwardWorld> {
+/** `extraAllowPrivate`: further host:port pairs the relay may reach besides the two mock APIs. */
+export async function startForwardWorld(
+  env: Record<string, string> = {},
+  extraAllowPrivate: string[] = [],
+  db?: string,
+): Promise<ForwardWorld> {
   await initCrypto();
   const api = await startMockApi('127.0.0.2');
   const other = await startMockApi('127.0.0.3');
   const dir = mkdtempSync(join(tmpdir(), 'keyhole-forward-'));
-  const dbPath = join(dir, 'keyhole.db');
-  const relay = await spawnRelay({
-    db: dbPath,
-    env: { KEYHOLE_ALLOW_PRIVATE: `${api.hostPort},${other.hostPort}`, KEYHOLE_LOG_LEVEL: 'debug', ...env },
-  });
+  const dbPath = db ?? join(dir, 'keyhole.db');
+  const relayEnv = {
+    KEYHOLE_ALLOW_PRIVATE: [api.hostPort, other.hostPort, ...extraAllowPrivate].join(','),
+    KEYHOLE_LOG_LEVEL: 'debug',
+    ...env,
+  };
+  const relay = await spawnRelay({ db: dbPath, env: relayEnv });
   const me = await newAccountOn(relay.url);
   const addSecret: ForwardWorld['addSecret'] = async (payload, asAccount = me) => {
     const itemId = newId();
-    const full: SecretPayload = { allowedOrigins: [], description: '', ...payload } as SecretPayload;
+    const full: SecretPayload = {
+      allowedOrigins: [],
+      description: '',
+      ...payload,
+    } as SecretPayload;
     const enc = encryptItem(randomBytes(32), asAccount.vaultId, itemId, full);
     const pushed = await call(relay.url, 'POST', `/v1/vaults/${asAccount.vaultId}/items`, {
       token: asAccount.token,
-      body: { writes: [{ id: itemId, baseRevision: 0, deleted: false, wrappedKey: enc.wrappedKey, data: enc.data, keyGeneration: 0 }] },
+      body: {
+        writes: [
+          {
+            id: itemId,
+            baseRevision: 0,
+            deleted: false,
+            wrappedKey: enc.wrappedKey,
+            data: enc.data,
+            keyGeneration: 0,
+          },
+        ],
+      },
     });
     if (pushed.status !== 200) throw new Error(`push failed: ${pushed.status} ${pushed.text}`);
-    return { name: payload.name, vaultId: asAccount.vaultId, itemId, itemKey: toBase64url(enc.itemKey) };
+    return {
+      name: payload.name,
+      vaultId: asAccount.vaultId,
+      itemId,
+      itemKey: toBase64url(enc.itemKey),
+    };
   };
   return {
     relay,
@@ -66,6 +105,7 @@ export async function startForwardWorld(env: Record<string, string> = {}): Promi
     ...me,
     dir,
     dbPath,
+    relayEnv,
     addSecret,
     forward: (body, token = me.token) => postForward(relay.url, body, token),
     async stop() {
@@ -95,6 +135,10 @@ export async function postForward(base: string, body: unknown, token: string): P
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export function fwd(request: ForwardRequest['request'] | Record<string, unknown>, secrets: SecretRef[], extra: Partial<ForwardRequest> = {}): Record<string, unknown> {
+export function fwd(
+  request: ForwardRequest['request'] | Record<string, unknown>,
+  secrets: SecretRef[],
+  extra: Partial<ForwardRequest> = {},
+): Record<string, unknown> {
   return { request, secrets, ...extra };
 }

@@ -1,6 +1,8 @@
 // Accounts and sessions against a real relay process, on SQLite and on PostgreSQL:
 // signup/login/logout, enumeration resistance, throttling, input validation.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../server/db/open-store.js';
 import type { RelayProcess } from '../helpers/relay-process.js';
 import { STORES, call, newAccount, newKey, relayOn, signedIn } from './relay-fixtures.js';
 
@@ -76,6 +78,25 @@ describe.each(STORES)('relay auth on $name', (target) => {
       expect(r.status).toBe(401);
       expect(r.json.error.code).toBe('UNAUTHENTICATED');
     }
+  });
+
+  it('refuses an expired session', async () => {
+    const account = await signedIn(relay.url);
+    expect((await call(relay.url, 'GET', '/v1/vaults', { token: account.token })).status).toBe(200);
+    const store = await openStore(db ?? '');
+    try {
+      const tokenHash = createHash('sha256').update(account.token).digest('hex');
+      await store.db
+        .updateTable('sessions')
+        .set({ expires_at: Date.now() - 1 })
+        .where('token_hash', '=', tokenHash)
+        .execute();
+    } finally {
+      await store.close();
+    }
+    const r = await call(relay.url, 'GET', '/v1/vaults', { token: account.token });
+    expect(r.status).toBe(401);
+    expect(r.json.error.code).toBe('UNAUTHENTICATED');
   });
 
   it('refuses a second account with the same email (any case), and leaves the first intact', async () => {

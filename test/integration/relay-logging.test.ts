@@ -53,7 +53,10 @@ describe('relay logging', () => {
     } finally {
       await relay.stop();
     }
+    // SIGTERM: a clean shutdown
+    expect(await relay.exited).toBe(0);
     const out = relay.output();
+    expect(out).toContain('shutting down');
     for (const s of secrets) expect(out.includes(s), 'a secret value reached the log').toBe(false);
     const lines = out
       .split('\n')

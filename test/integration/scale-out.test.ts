@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPostgresUrl } from '../helpers/postgres.js';
 import type { ForwardTicket, PullResponse } from '../../shared/protocol/index.js';
-import { addSecret, createAccount, forwardBody, login, type TestAccount } from '../reliability/lib/account.js';
+import {
+  addSecret,
+  createAccount,
+  forwardBody,
+  login,
+  type TestAccount,
+} from '../reliability/lib/account.js';
 import { startFaultApi, type FaultApi } from '../reliability/lib/fault-api.js';
 import { call } from '../reliability/lib/http.js';
 import { itemWrite, pullAll, pushOne } from '../reliability/lib/items.js';
@@ -42,7 +48,9 @@ describe('scale-out: two relays on one PostgreSQL', () => {
     const me = await call(b.url, 'GET', '/v1/accounts/me', undefined, { token });
     expect(me.status).toBe(200);
     expect((me.json as { accountId: string }).accountId).toBe(account.accountId);
-    expect((await call(b.url, 'POST', '/v1/auth/logout', undefined, { token })).status).toBeLessThan(300);
+    expect(
+      (await call(b.url, 'POST', '/v1/auth/logout', undefined, { token })).status,
+    ).toBeLessThan(300);
     const after = await call(a.url, 'GET', '/v1/accounts/me', undefined, { token });
     expect(after.status).toBe(401);
     expect(after.code).toBe('UNAUTHENTICATED');
@@ -60,33 +68,50 @@ describe('scale-out: two relays on one PostgreSQL', () => {
       const { acked: base } = await pushOne(a.url, account, itemWrite(account));
       const wa = itemWrite(account, { id: base!.id, baseRevision: base!.revision });
       const wb = itemWrite(account, { id: base!.id, baseRevision: base!.revision });
-      const [ra, rb] = await Promise.all([pushOne(a.url, account, wa), pushOne(b.url, account, wb)]);
+      const [ra, rb] = await Promise.all([
+        pushOne(a.url, account, wa),
+        pushOne(b.url, account, wb),
+      ]);
       const statuses = [ra.reply.status, rb.reply.status].sort();
       expect(statuses).toEqual([200, 409]);
       const winner = ra.acked ?? rb.acked;
       const loser = ra.acked ? rb.reply : ra.reply;
       expect(loser.code).toBe('CONFLICT');
-      const current = (loser.json as { error: { details: { current: Array<{ id: string; data: string }> } } }).error
-        .details.current;
+      const current = (
+        loser.json as { error: { details: { current: Array<{ id: string; data: string }> } } }
+      ).error.details.current;
       expect(current.find((i) => i.id === base!.id)?.data).toBe(winner!.data);
       for (const relay of [a, b]) {
-        expect((await pullAll(relay.url, account)).get(base!.id)).toEqual({ revision: winner!.revision, data: winner!.data });
+        expect((await pullAll(relay.url, account)).get(base!.id)).toEqual({
+          revision: winner!.revision,
+          data: winner!.data,
+        });
       }
     }
   });
 
   it('concurrent pushes of different items on A and B all land, with distinct revisions', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => pushOne(i % 2 ? a.url : b.url, account, itemWrite(account))),
+      Array.from({ length: 20 }, (_, i) =>
+        pushOne(i % 2 ? a.url : b.url, account, itemWrite(account)),
+      ),
     );
     const acked = results.map((r) => r.acked);
     expect(acked.every(Boolean)).toBe(true);
     expect(new Set(acked.map((w) => w!.revision)).size).toBe(acked.length);
     const all = await pullAll(b.url, account);
     for (const w of acked) expect(all.get(w!.id)?.data).toBe(w!.data);
-    const page = (await call(a.url, 'GET', `/v1/vaults/${account.vaultId}/items?since=0&limit=1000`, undefined, {
-      token: account.token,
-    })).json as PullResponse;
+    const page = (
+      await call(
+        a.url,
+        'GET',
+        `/v1/vaults/${account.vaultId}/items?since=0&limit=1000`,
+        undefined,
+        {
+          token: account.token,
+        },
+      )
+    ).json as PullResponse;
     expect(page.revision).toBeGreaterThanOrEqual(Math.max(...acked.map((w) => w!.revision)));
   });
 
@@ -115,8 +140,11 @@ describe('scale-out: two relays on one PostgreSQL', () => {
     for (const [i, id] of tickets.entries()) {
       for (;;) {
         const relay = i % 2 ? a : b; // poll on the other relay
-        const t = (await call(relay.url, 'GET', `/v1/forward/requests/${id}`, undefined, { token: account.token }))
-          .json as ForwardTicket;
+        const t = (
+          await call(relay.url, 'GET', `/v1/forward/requests/${id}`, undefined, {
+            token: account.token,
+          })
+        ).json as ForwardTicket;
         if (t.state === 'done' || t.state === 'failed') {
           expect(t.state).toBe('done');
           break;
@@ -125,9 +153,12 @@ describe('scale-out: two relays on one PostgreSQL', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    const mine = api.arrivals.filter((x) => x.seq.startsWith(`${queue}-`)).sort((x, y) => x.start - y.start);
+    const mine = api.arrivals
+      .filter((x) => x.seq.startsWith(`${queue}-`))
+      .sort((x, y) => x.start - y.start);
     expect(mine.map((x) => x.seq)).toEqual(tickets.map((_, i) => `${queue}-${i}`));
-    for (let i = 1; i < mine.length; i++) expect(mine[i]!.start).toBeGreaterThanOrEqual(mine[i - 1]!.end);
+    for (let i = 1; i < mine.length; i++)
+      expect(mine[i]!.start).toBeGreaterThanOrEqual(mine[i - 1]!.end);
   });
 
   it('failed logins split across A and B are throttled as one count', async () => {
@@ -135,7 +166,10 @@ describe('scale-out: two relays on one PostgreSQL', () => {
     const wrong = 'A'.repeat(43);
     const seen: number[] = [];
     for (let i = 0; i < LOGIN_FAILS * 2; i++) {
-      const res = await call(i % 2 ? b.url : a.url, 'POST', '/v1/auth/login', { email: victim.email, authKey: wrong });
+      const res = await call(i % 2 ? b.url : a.url, 'POST', '/v1/auth/login', {
+        email: victim.email,
+        authKey: wrong,
+      });
       seen.push(res.status);
       if (res.status === 429) {
         expect(res.code).toBe('RATE_LIMITED');

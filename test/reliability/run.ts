@@ -13,7 +13,11 @@ import { checkKill9 } from './scenarios/kill9.js';
 import { runForwardLoad, type LoadFigures } from './scenarios/load.js';
 import { checkPostgresRestart } from './scenarios/pg-restart.js';
 import { runSlowloris, type SlowlorisFigures } from './scenarios/slowloris.js';
-import { UNRESOLVABLE_HOST, checkDnsFailure, checkUpstreamFaults } from './scenarios/upstream-faults.js';
+import {
+  UNRESOLVABLE_HOST,
+  checkDnsFailure,
+  checkUpstreamFaults,
+} from './scenarios/upstream-faults.js';
 
 const num = (name: string, fallback: number) => {
   const v = Number(process.env[name]);
@@ -63,12 +67,17 @@ if (wanted('faults')) {
   log('faults: SQLite disk full…');
   faults.push(...(await guard('SQLite disk full', () => checkSqliteDiskFull())));
   log(`faults: kill -9 during writes ×${KILL9_ITERATIONS} (SQLite, PostgreSQL)…`);
-  faults.push(...(await guard('kill -9 (SQLite)', () => checkKill9({ iterations: KILL9_ITERATIONS }))));
+  faults.push(
+    ...(await guard('kill -9 (SQLite)', () => checkKill9({ iterations: KILL9_ITERATIONS }))),
+  );
   faults.push(
     ...(await guard('kill -9 (PostgreSQL)', async () => {
       const pg = await freshPostgresUrl();
       try {
-        return await checkKill9({ iterations: Math.max(1, Math.ceil(KILL9_ITERATIONS / 2)), db: pg.url });
+        return await checkKill9({
+          iterations: Math.max(1, Math.ceil(KILL9_ITERATIONS / 2)),
+          db: pg.url,
+        });
       } finally {
         await pg.drop();
       }
@@ -79,22 +88,27 @@ if (wanted('faults')) {
 if (wanted('load') || wanted('slowloris')) {
   const limit = fdLimit();
   if (limit > 0 && limit < LOAD_CONNECTIONS * 2 + 256) {
-    log(`warning: ulimit -n is ${limit}; ${LOAD_CONNECTIONS} connections need about ${LOAD_CONNECTIONS * 2 + 256}`);
+    log(
+      `warning: ulimit -n is ${limit}; ${LOAD_CONNECTIONS} connections need about ${LOAD_CONNECTIONS * 2 + 256}`,
+    );
   }
   try {
     const setup = await setupForwarding();
     try {
       if (wanted('load')) {
         log(`load: ${LOAD_CONNECTIONS} connections for ${LOAD_SECONDS} s…`);
-        load = await runForwardLoad(setup, { connections: LOAD_CONNECTIONS, seconds: LOAD_SECONDS }).catch(
-          (err: unknown) => ({ error: String(err) }),
-        );
+        load = await runForwardLoad(setup, {
+          connections: LOAD_CONNECTIONS,
+          seconds: LOAD_SECONDS,
+        }).catch((err: unknown) => ({ error: String(err) }));
       }
       if (wanted('slowloris')) {
         log(`slowloris: ${SLOW_SOCKETS} sockets for ${SLOW_SECONDS} s…`);
-        slow = await runSlowloris(setup, { sockets: SLOW_SOCKETS, seconds: SLOW_SECONDS }).catch((err: unknown) => ({
-          error: String(err),
-        }));
+        slow = await runSlowloris(setup, { sockets: SLOW_SOCKETS, seconds: SLOW_SECONDS }).catch(
+          (err: unknown) => ({
+            error: String(err),
+          }),
+        );
       }
     } finally {
       await setup.close();
@@ -106,7 +120,9 @@ if (wanted('load') || wanted('slowloris')) {
 }
 
 if (wanted('pg-restart')) {
-  log('faults: PostgreSQL restart under load (disrupts other users of the cluster for a few seconds)…');
+  log(
+    'faults: PostgreSQL restart under load (disrupts other users of the cluster for a few seconds)…',
+  );
   faults.push(...(await guard('PostgreSQL restarted under load', () => checkPostgresRestart())));
 }
 
@@ -116,7 +132,8 @@ const rows: Row[] = [];
 const verdict = (pass: boolean): Row['result'] => (pass ? 'PASS' : 'FAIL');
 
 if (load) {
-  if ('error' in load) rows.push({ area: 'load held', figures: `error: ${load.error}`, result: 'FAIL' });
+  if ('error' in load)
+    rows.push({ area: 'load held', figures: `error: ${load.error}`, result: 'FAIL' });
   else {
     const kinds = Object.entries(load.errorKinds)
       .map(([k, v]) => `${k}×${v}`)
@@ -133,7 +150,8 @@ if (load) {
 } else rows.push({ area: 'load held', figures: 'not run', result: 'skipped' });
 
 if (slow) {
-  if ('error' in slow) rows.push({ area: 'slowloris', figures: `error: ${slow.error}`, result: 'FAIL' });
+  if ('error' in slow)
+    rows.push({ area: 'slowloris', figures: `error: ${slow.error}`, result: 'FAIL' });
   else
     rows.push({
       area: 'slowloris',
@@ -144,11 +162,17 @@ if (slow) {
     });
 } else rows.push({ area: 'slowloris', figures: 'not run', result: 'skipped' });
 
-for (const f of faults) rows.push({ area: `fault: ${f.name}`, figures: f.detail, result: verdict(f.pass) });
-if (faults.length === 0) rows.push({ area: 'faults survived', figures: 'not run', result: 'skipped' });
+for (const f of faults)
+  rows.push({ area: `fault: ${f.name}`, figures: f.detail, result: verdict(f.pass) });
+if (faults.length === 0)
+  rows.push({ area: 'faults survived', figures: 'not run', result: 'skipped' });
 else {
   const survived = faults.filter((f) => f.pass).length;
-  rows.push({ area: 'faults survived', figures: `${survived} of ${faults.length}`, result: verdict(survived === faults.length) });
+  rows.push({
+    area: 'faults survived',
+    figures: `${survived} of ${faults.length}`,
+    result: verdict(survived === faults.length),
+  });
 }
 
 if (fuzz) {
@@ -170,8 +194,12 @@ rows.push({
 
 const w1 = Math.max(...rows.map((r) => r.area.length), 4);
 const w2 = Math.max(...rows.map((r) => r.figures.length), 7);
-const line = (a: string, b: string, c: string) => `| ${a.padEnd(w1)} | ${b.padEnd(w2)} | ${c.padEnd(7)} |`;
-const out = [line('area', 'figures', 'result'), `|${'-'.repeat(w1 + 2)}|${'-'.repeat(w2 + 2)}|---------|`];
+const line = (a: string, b: string, c: string) =>
+  `| ${a.padEnd(w1)} | ${b.padEnd(w2)} | ${c.padEnd(7)} |`;
+const out = [
+  line('area', 'figures', 'result'),
+  `|${'-'.repeat(w1 + 2)}|${'-'.repeat(w2 + 2)}|---------|`,
+];
 for (const r of rows) out.push(line(r.area, r.figures, r.result));
 process.stdout.write(`${out.join('\n')}\n`);
 

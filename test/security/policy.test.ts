@@ -58,10 +58,19 @@ describe('destination urls', () => {
   });
 
   it('refuses placeholders in scheme, host or port', () => {
-    for (const url of ['https://$CLIENT_SECRET.example.com/', 'https://api.example.com:$(secret:p)/', 'https://$(secret:h)/x', 'http$CLIENT_SECRET://x/']) {
-      expect(() => checkDestination(url, ['*.example.com', 'api.example.com'])).toThrow(expect.objectContaining({ code: 'HOST_NOT_ALLOWED' }));
+    for (const url of [
+      'https://$CLIENT_SECRET.example.com/',
+      'https://api.example.com:$(secret:p)/',
+      'https://$(secret:h)/x',
+      'http$CLIENT_SECRET://x/',
+    ]) {
+      expect(() => checkDestination(url, ['*.example.com', 'api.example.com'])).toThrow(
+        expect.objectContaining({ code: 'HOST_NOT_ALLOWED' }),
+      );
     }
-    expect(allowed('https://api.example.com/v1/$CLIENT_SECRET?k=$(secret:x)', ['api.example.com'])).toBe(true);
+    expect(
+      allowed('https://api.example.com/v1/$CLIENT_SECRET?k=$(secret:x)', ['api.example.com']),
+    ).toBe(true);
   });
 });
 
@@ -119,17 +128,42 @@ describe('allowed hosts', () => {
     expect(allowed('https://bücher.example/', ['xn--bcher-kva.example'])).toBe(true);
   });
 
-  it.each(['', '*', '*.com', '*.', 'ftp://x.com', 'x.com/path', 'user@x.com', 'https://x.com/?q', 'https://x.com/#f', 'a b.com', 'https://*.x.com*', '*.*.x.com', 'x.*.com', 'https://x.com/a/../b', '*.127.0.0.1'])(
-    'invalid entry %j never matches',
-    (entry) => {
-      expect(isValidAllowedHost(entry)).toBe(false);
-      expect(allowed('https://x.com/', [entry])).toBe(false);
-    },
-  );
+  it.each([
+    '',
+    '*',
+    '*.com',
+    '*.',
+    'ftp://x.com',
+    'x.com/path',
+    'user@x.com',
+    'https://x.com/?q',
+    'https://x.com/#f',
+    'a b.com',
+    'https://*.x.com*',
+    '*.*.x.com',
+    'x.*.com',
+    'https://x.com/a/../b',
+    '*.127.0.0.1',
+  ])('invalid entry %j never matches', (entry) => {
+    expect(isValidAllowedHost(entry)).toBe(false);
+    expect(allowed('https://x.com/', [entry])).toBe(false);
+  });
 
   it('parses entries', () => {
-    expect(parseAllowedHost('*.Example.com:8443')).toEqual({ scheme: 'https', host: 'example.com', wildcard: true, port: 8443, pathPrefix: '' });
-    expect(parseAllowedHost('http://api.x.com/v1/')).toEqual({ scheme: 'http', host: 'api.x.com', wildcard: false, port: 80, pathPrefix: '/v1' });
+    expect(parseAllowedHost('*.Example.com:8443')).toEqual({
+      scheme: 'https',
+      host: 'example.com',
+      wildcard: true,
+      port: 8443,
+      pathPrefix: '',
+    });
+    expect(parseAllowedHost('http://api.x.com/v1/')).toEqual({
+      scheme: 'http',
+      host: 'api.x.com',
+      wildcard: false,
+      port: 80,
+      pathPrefix: '/v1',
+    });
   });
 });
 
@@ -138,7 +172,7 @@ describe('placeholders', () => {
     const uses = listPlaceholders({
       url: 'https://x/$CLIENT_SECRET',
       method: 'POST',
-      headers: { '$CLIENT_SECRET': 'plain', a: 'Bearer $(secret:k)' },
+      headers: { $CLIENT_SECRET: 'plain', a: 'Bearer $(secret:k)' },
       data: { $CLIENT_SECRET: 1, nested: [{ deep: 'x $(secret:t.user) y' }] },
       params: { q: '$(secret:k)', n: 1 },
     });
@@ -150,8 +184,22 @@ describe('placeholders', () => {
     ]);
   });
   it('GET/HEAD data is not sent, so it does not count', () => {
-    expect(templateHasPlaceholder({ url: 'https://x/', method: 'GET', headers: {}, data: { a: '$CLIENT_SECRET' } })).toBe(false);
-    expect(templateHasPlaceholder({ url: 'https://x/', method: 'POST', headers: {}, data: { a: '$CLIENT_SECRET' } })).toBe(true);
+    expect(
+      templateHasPlaceholder({
+        url: 'https://x/',
+        method: 'GET',
+        headers: {},
+        data: { a: '$CLIENT_SECRET' },
+      }),
+    ).toBe(false);
+    expect(
+      templateHasPlaceholder({
+        url: 'https://x/',
+        method: 'POST',
+        headers: {},
+        data: { a: '$CLIENT_SECRET' },
+      }),
+    ).toBe(true);
   });
   it('resolves dotted names: exact name first, else the longest name + field', () => {
     expect(resolveRef('a.b', ['a', 'a.b'])).toEqual({ name: 'a.b' });

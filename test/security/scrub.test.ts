@@ -28,7 +28,13 @@ const RUNS = Number(process.env.KEYHOLE_FUZZ_RUNS ?? 300);
 describe('Scrubber', () => {
   it('replaces raw, url-encoded, json-escaped and base64 forms', () => {
     const secret = 'p@ss w/"q"+é';
-    const text = ['raw ' + secret, encodeURIComponent(secret), JSON.stringify(secret), Buffer.from(secret).toString('base64'), new URLSearchParams({ v: secret }).toString()].join(' | ');
+    const text = [
+      'raw ' + secret,
+      encodeURIComponent(secret),
+      JSON.stringify(secret),
+      Buffer.from(secret).toString('base64'),
+      new URLSearchParams({ v: secret }).toString(),
+    ].join(' | ');
     const out = run(secretForms(secret), [Buffer.from(text)]);
     for (const form of secretForms(secret)) expect(out).not.toContain(form);
     expect(out).toContain('[REDACTED]');
@@ -53,11 +59,15 @@ describe('Scrubber', () => {
   it('does not split UTF-8 characters', () => {
     const secret = 'ключ-секрет';
     const text = `é ${secret} 😀 ${secret}`;
-    expect(run([secret], chunked(text, [1, 3, 5, 8, 13, 21, 34]))).toBe('é [REDACTED] 😀 [REDACTED]');
+    expect(run([secret], chunked(text, [1, 3, 5, 8, 13, 21, 34]))).toBe(
+      'é [REDACTED] 😀 [REDACTED]',
+    );
   });
 
   it('prefers the longest form at one position', () => {
-    expect(run(['abc', 'abcdef'], [Buffer.from('xxabc'), Buffer.from('defyy abc')])).toBe('xx[REDACTED]yy [REDACTED]');
+    expect(run(['abc', 'abcdef'], [Buffer.from('xxabc'), Buffer.from('defyy abc')])).toBe(
+      'xx[REDACTED]yy [REDACTED]',
+    );
   });
 
   it('scrubs short secrets too', () => {
@@ -84,11 +94,15 @@ describe('Scrubber', () => {
 
   it('property: text without any pattern passes unchanged', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 200 }), fc.array(fc.nat(), { maxLength: 10 }), (text, cuts) => {
-        const secret = 'Zq9-secret-NOT-IN-TEXT';
-        fc.pre(!text.includes('Zq9') && !text.includes('WnE5'));
-        expect(run(secretForms(secret), chunked(text, cuts))).toBe(text);
-      }),
+      fc.property(
+        fc.string({ maxLength: 200 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (text, cuts) => {
+          const secret = 'Zq9-secret-NOT-IN-TEXT';
+          fc.pre(!text.includes('Zq9') && !text.includes('WnE5'));
+          expect(run(secretForms(secret), chunked(text, cuts))).toBe(text);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

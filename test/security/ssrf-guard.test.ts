@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyholeError } from '../../shared/errors.js';
 import { parseDestination } from '../../shared/policy/index.js';
 import { createOutboundAgent } from '../../server/relay/outbound.js';
-import { isForbiddenAddress, parseAllowPrivate, SsrfGuard, type Resolver } from '../../server/relay/ssrf.js';
+import {
+  isForbiddenAddress,
+  parseAllowPrivate,
+  SsrfGuard,
+  type Resolver,
+} from '../../server/relay/ssrf.js';
 
 const FORBIDDEN = [
   '127.0.0.1',
@@ -48,7 +53,15 @@ const FORBIDDEN = [
   'not-an-ip',
 ];
 
-const ALLOWED = ['93.184.216.34', '8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'];
+const ALLOWED = [
+  '93.184.216.34',
+  '8.8.8.8',
+  '1.1.1.1',
+  '2606:4700:4700::1111',
+  '::ffff:8.8.8.8',
+  '64:ff9b::808:808',
+  '2002:808:808::1',
+];
 
 describe('isForbiddenAddress', () => {
   it.each(FORBIDDEN)('refuses %s', (ip) => expect(isForbiddenAddress(ip)).toBe(true));
@@ -85,38 +98,67 @@ describe('IP literals in every spelling are caught before DNS', () => {
       return; // not even a valid url: refused earlier
     }
     const hostname = dest.hostname.endsWith('.') ? dest.hostname.slice(0, -1) : dest.hostname;
-    await expect(guard.vet(hostname, dest.port)).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    await expect(guard.vet(hostname, dest.port)).rejects.toMatchObject({
+      code: 'HOST_NOT_ALLOWED',
+    });
   });
 });
 
 describe('DNS answers', () => {
   it('refuses a name when ANY answer is forbidden (public first, loopback second)', async () => {
-    const guard = new SsrfGuard({ resolver: () => Promise.resolve([{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }]) });
-    await expect(guard.vet('rebind.example', 443)).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    const guard = new SsrfGuard({
+      resolver: () =>
+        Promise.resolve([
+          { address: '93.184.216.34', family: 4 },
+          { address: '127.0.0.1', family: 4 },
+        ]),
+    });
+    await expect(guard.vet('rebind.example', 443)).rejects.toMatchObject({
+      code: 'HOST_NOT_ALLOWED',
+    });
   });
   it('refuses IPv4-mapped loopback in an AAAA answer', async () => {
-    const guard = new SsrfGuard({ resolver: () => Promise.resolve([{ address: '::ffff:127.0.0.1', family: 6 }]) });
-    await expect(guard.vet('mapped.example', 443)).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    const guard = new SsrfGuard({
+      resolver: () => Promise.resolve([{ address: '::ffff:127.0.0.1', family: 6 }]),
+    });
+    await expect(guard.vet('mapped.example', 443)).rejects.toMatchObject({
+      code: 'HOST_NOT_ALLOWED',
+    });
   });
   it('a name that does not resolve is UPSTREAM_UNREACHABLE', async () => {
-    const guard = new SsrfGuard({ resolver: () => Promise.reject(Object.assign(new Error('nx'), { code: 'ENOTFOUND' })) });
-    await expect(guard.vet('nx.example', 443)).rejects.toMatchObject({ code: 'UPSTREAM_UNREACHABLE' });
+    const guard = new SsrfGuard({
+      resolver: () => Promise.reject(Object.assign(new Error('nx'), { code: 'ENOTFOUND' })),
+    });
+    await expect(guard.vet('nx.example', 443)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNREACHABLE',
+    });
     const empty = new SsrfGuard({ resolver: () => Promise.resolve([]) });
-    await expect(empty.vet('empty.example', 443)).rejects.toMatchObject({ code: 'UPSTREAM_UNREACHABLE' });
+    await expect(empty.vet('empty.example', 443)).rejects.toMatchObject({
+      code: 'UPSTREAM_UNREACHABLE',
+    });
   });
   it('localhost resolves to loopback and is refused by the real resolver', async () => {
-    await expect(new SsrfGuard().vet('localhost', 80)).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    await expect(new SsrfGuard().vet('localhost', 80)).rejects.toMatchObject({
+      code: 'HOST_NOT_ALLOWED',
+    });
   });
 });
 
 describe('KEYHOLE_ALLOW_PRIVATE', () => {
   it('exempts exact host:port pairs only', async () => {
-    expect([...parseAllowPrivate('127.0.0.2:9000, localhost:8080,[::1]:8443,bad,:1,x:99999')]).toEqual(['127.0.0.2:9000', 'localhost:8080', '[::1]:8443']);
+    expect([
+      ...parseAllowPrivate('127.0.0.2:9000, localhost:8080,[::1]:8443,bad,:1,x:99999'),
+    ]).toEqual(['127.0.0.2:9000', 'localhost:8080', '[::1]:8443']);
     const guard = new SsrfGuard({ allowPrivate: '127.0.0.2:9000,localhost:8080,[::1]:8443' });
-    await expect(guard.vet('127.0.0.2', 9000)).resolves.toEqual({ address: '127.0.0.2', family: 4 });
+    await expect(guard.vet('127.0.0.2', 9000)).resolves.toEqual({
+      address: '127.0.0.2',
+      family: 4,
+    });
     await expect(guard.vet('127.0.0.2', 9001)).rejects.toBeInstanceOf(KeyholeError);
     await expect(guard.vet('[::1]', 8443)).resolves.toMatchObject({ address: '::1' });
-    await expect(guard.vet('localhost', 8080)).resolves.toMatchObject({ family: expect.any(Number) });
+    await expect(guard.vet('localhost', 8080)).resolves.toMatchObject({
+      family: expect.any(Number),
+    });
     await expect(guard.vet('localhost', 8081)).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
   });
 });
@@ -152,10 +194,15 @@ describe('the connection goes to the checked address (no second lookup)', () => 
   it('dials the vetted answer even when DNS would answer differently next time', async () => {
     const answers = ['127.0.0.2', '127.0.0.3'];
     let calls = 0;
-    const resolver: Resolver = () => Promise.resolve([{ address: answers[Math.min(calls++, 1)]!, family: 4 }]);
+    const resolver: Resolver = () =>
+      Promise.resolve([{ address: answers[Math.min(calls++, 1)]!, family: 4 }]);
     const guard = new SsrfGuard({ resolver, allowPrivate: [`api.test:${port}`] });
     const agent = createOutboundAgent({ guard, connectTimeoutMs: 2000 });
-    const res = await agent.request({ origin: `http://api.test:${port}`, path: '/', method: 'GET' });
+    const res = await agent.request({
+      origin: `http://api.test:${port}`,
+      path: '/',
+      method: 'GET',
+    });
     expect(await res.body.text()).toBe('a');
     expect(calls).toBe(1);
     await agent.close();
@@ -163,14 +210,19 @@ describe('the connection goes to the checked address (no second lookup)', () => 
 
   it('a rebinding answer to a forbidden address is refused at connect', async () => {
     let calls = 0;
-    const resolver: Resolver = () => Promise.resolve([{ address: calls++ === 0 ? '93.184.216.34' : '127.0.0.2', family: 4 }]);
+    const resolver: Resolver = () =>
+      Promise.resolve([{ address: calls++ === 0 ? '93.184.216.34' : '127.0.0.2', family: 4 }]);
     const guard = new SsrfGuard({ resolver });
     // First vet (e.g. a pre-check) sees a public address …
-    await expect(guard.vet('rebind.test', port)).resolves.toMatchObject({ address: '93.184.216.34' });
+    await expect(guard.vet('rebind.test', port)).resolves.toMatchObject({
+      address: '93.184.216.34',
+    });
     // … the connection's own vet sees loopback and refuses: the agent never dials it.
     const agent = createOutboundAgent({ guard, connectTimeoutMs: 2000 });
     const before = hits.length;
-    await expect(agent.request({ origin: `http://rebind.test:${port}`, path: '/', method: 'GET' })).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    await expect(
+      agent.request({ origin: `http://rebind.test:${port}`, path: '/', method: 'GET' }),
+    ).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
     expect(hits.length).toBe(before);
     await agent.close();
   });
@@ -179,8 +231,12 @@ describe('the connection goes to the checked address (no second lookup)', () => 
     const guard = new SsrfGuard({ resolver: () => Promise.reject(new Error('no dns')) });
     const agent = createOutboundAgent({ guard, connectTimeoutMs: 2000 });
     const before = hits.length;
-    await expect(agent.request({ origin: `http://127.0.0.2:${port}`, path: '/', method: 'GET' })).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
-    await expect(agent.request({ origin: `http://[::ffff:127.0.0.2]:${port}`, path: '/', method: 'GET' })).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    await expect(
+      agent.request({ origin: `http://127.0.0.2:${port}`, path: '/', method: 'GET' }),
+    ).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
+    await expect(
+      agent.request({ origin: `http://[::ffff:127.0.0.2]:${port}`, path: '/', method: 'GET' }),
+    ).rejects.toMatchObject({ code: 'HOST_NOT_ALLOWED' });
     expect(hits.length).toBe(before);
     await agent.close();
   });

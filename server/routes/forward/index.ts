@@ -43,8 +43,14 @@ function readIncoming(incoming: IncomingMessage, max: number): Promise<string> {
       chunks.push(chunk);
     };
     incoming.on('data', onData);
-    incoming.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    incoming.once('error', () => reject(new KeyholeError('INVALID_REQUEST', 'The request body could not be read.')));
+    incoming.once('end', () =>
+      resolve(
+        chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+      ),
+    );
+    incoming.once('error', () =>
+      reject(new KeyholeError('INVALID_REQUEST', 'The request body could not be read.')),
+    );
   });
 }
 
@@ -52,7 +58,12 @@ async function readBody(c: Context<AppEnv>, max: number): Promise<string> {
   const declared = Number(c.req.header('content-length'));
   if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
   const incoming = (c.env as Partial<AppEnv['Bindings']> | undefined)?.incoming;
-  if (incoming && incoming.readableFlowing === null && !incoming.readableEnded && !incoming.destroyed) {
+  if (
+    incoming &&
+    incoming.readableFlowing === null &&
+    !incoming.readableEnded &&
+    !incoming.destroyed
+  ) {
     return readIncoming(incoming, max);
   }
   const buf = await c.req.arrayBuffer();
@@ -68,7 +79,10 @@ function hostOf(url: string): string {
   }
 }
 
-export function createForwardRoutes(deps: AppDeps, options: ForwardRouteOptions = {}): Hono<AppEnv> {
+export function createForwardRoutes(
+  deps: AppDeps,
+  options: ForwardRouteOptions = {},
+): Hono<AppEnv> {
   let built = options.forwarder;
   const fwd = (): Forwarder => (built ??= createForwarder(deps));
   let cryptoReady: Promise<void> | undefined;
@@ -92,7 +106,11 @@ export function createForwardRoutes(deps: AppDeps, options: ForwardRouteOptions 
     const targets: AuditTarget[] = [];
     const host = hostOf(req.request.url);
     const createdAt = forwarder.now();
-    const record = (status: number | null, errorCode: string | null, durationMs = performance.now() - t0) => {
+    const record = (
+      status: number | null,
+      errorCode: string | null,
+      durationMs = performance.now() - t0,
+    ) => {
       for (const t of targets) {
         forwarder.audit.record({
           vaultId: t.vaultId,
@@ -111,7 +129,12 @@ export function createForwardRoutes(deps: AppDeps, options: ForwardRouteOptions 
 
     let prepared;
     try {
-      prepared = await prepareForward({ db: deps.store.db, oauth: forwarder.oauth }, accountId, req, targets);
+      prepared = await prepareForward(
+        { db: deps.store.db, oauth: forwarder.oauth },
+        accountId,
+        req,
+        targets,
+      );
     } catch (err) {
       // A vault the account is not a member of is not "known": no row in someone else's log.
       if (err instanceof KeyholeError && err.code !== 'FORBIDDEN') record(null, err.code);
@@ -119,11 +142,16 @@ export function createForwardRoutes(deps: AppDeps, options: ForwardRouteOptions 
     }
 
     if (req.queue !== undefined || req.poll !== undefined) {
-      const ticket = await forwarder.queue.submit(accountId, req, prepared, (r) => record(r.status, r.errorCode, r.durationMs));
+      const ticket = await forwarder.queue.submit(accountId, req, prepared, (r) =>
+        record(r.status, r.errorCode, r.durationMs),
+      );
       return c.json(ticket, 202);
     }
 
-    const limits = { maxResponseBytes: forwarder.config.maxResponseBytes, totalTimeoutMs: forwarder.config.totalTimeoutMs };
+    const limits = {
+      maxResponseBytes: forwarder.config.maxResponseBytes,
+      totalTimeoutMs: forwarder.config.totalTimeoutMs,
+    };
     const outgoing = (c.env as Partial<AppEnv['Bindings']> | undefined)?.outgoing;
     const sink = outgoing ? nodeSink(outgoing) : bufferSink();
     const run = execute(forwarder.agent, prepared.outgoing, prepared.scrub, sink, limits);

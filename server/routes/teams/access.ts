@@ -22,7 +22,11 @@ const noSuchTeam = (): KeyholeError => new KeyholeError('NOT_FOUND', 'No such te
  * The caller's live membership of a team vault. A missing vault, a personal vault and a team the
  * caller is not (or no longer) in all answer NOT_FOUND, so team ids cannot be probed.
  */
-export async function requireTeamMember(db: Db, vaultId: string, accountId: string): Promise<TeamAccess> {
+export async function requireTeamMember(
+  db: Db,
+  vaultId: string,
+  accountId: string,
+): Promise<TeamAccess> {
   const row = await db
     .selectFrom('vault_members as m')
     .innerJoin('vaults as v', 'v.id', 'm.vault_id')
@@ -57,7 +61,10 @@ export async function requireTeamMember(db: Db, vaultId: string, accountId: stri
  * PostgreSQL, the write lock on SQLite) — the same lock a push takes, so pushes, invitations and
  * rotations of one vault run one at a time. Returns the row as it is under the lock.
  */
-export async function lockTeamVault(tx: Transaction<Database>, vaultId: string): Promise<TeamAccess['vault']> {
+export async function lockTeamVault(
+  tx: Transaction<Database>,
+  vaultId: string,
+): Promise<TeamAccess['vault']> {
   const vault = await tx
     .updateTable('vaults')
     .set((eb) => ({ revision: eb.ref('revision') }))
@@ -66,19 +73,34 @@ export async function lockTeamVault(tx: Transaction<Database>, vaultId: string):
     .returning(['id', 'name', 'revision', 'key_generation'])
     .executeTakeFirst();
   if (!vault) throw noSuchTeam();
-  return { id: vault.id, name: vault.name, revision: Number(vault.revision), key_generation: Number(vault.key_generation) };
+  return {
+    id: vault.id,
+    name: vault.name,
+    revision: Number(vault.revision),
+    key_generation: Number(vault.key_generation),
+  };
 }
 
 export function requireManager(role: Role): void {
   if (!MANAGER_ROLES.includes(role)) {
-    throw new KeyholeError('FORBIDDEN', 'Only an owner or an admin of this team may manage its members.');
+    throw new KeyholeError(
+      'FORBIDDEN',
+      'Only an owner or an admin of this team may manage its members.',
+    );
   }
 }
 
 /** Granting or taking away owner/admin is for owners only. */
-export function requireMayTouchRole(callerRole: Role, targetRole: Role, verb: 'add' | 'remove'): void {
+export function requireMayTouchRole(
+  callerRole: Role,
+  targetRole: Role,
+  verb: 'add' | 'remove',
+): void {
   if (PRIVILEGED_ROLES.includes(targetRole) && callerRole !== 'owner') {
-    throw new KeyholeError('FORBIDDEN', `Only an owner may ${verb} an ${targetRole === 'owner' ? 'owner' : 'admin'}.`);
+    throw new KeyholeError(
+      'FORBIDDEN',
+      `Only an owner may ${verb} an ${targetRole === 'owner' ? 'owner' : 'admin'}.`,
+    );
   }
 }
 

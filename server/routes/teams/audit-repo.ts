@@ -16,11 +16,25 @@ export async function readTeamAudit(
   let q = db
     .selectFrom('audit_log as l')
     .leftJoin('accounts as a', 'a.id', 'l.account_id')
-    .select(['l.id', 'a.email', 'l.secret_name', 'l.origin', 'l.host', 'l.method', 'l.status', 'l.error_code', 'l.created_at'])
+    .select([
+      'l.id',
+      'a.email',
+      'l.secret_name',
+      'l.origin',
+      'l.host',
+      'l.method',
+      'l.status',
+      'l.error_code',
+      'l.created_at',
+    ])
     .where('l.vault_id', '=', vaultId);
   if (!all) q = q.where('l.account_id', '=', callerId);
   if (query.before !== undefined) q = q.where('l.created_at', '<', query.before);
-  const rows = await q.orderBy('l.created_at', 'desc').orderBy('l.id', 'desc').limit(query.limit).execute();
+  const rows = await q
+    .orderBy('l.created_at', 'desc')
+    .orderBy('l.id', 'desc')
+    .limit(query.limit)
+    .execute();
   return {
     vaultId,
     scope: all ? 'all' : 'own',

@@ -20,7 +20,11 @@ import { limitBody } from '../../middleware/body-limit.js';
 import { requireSession } from '../../middleware/session.js';
 import { listActiveMembers, requireTeamMember } from './access.js';
 import { readTeamAudit } from './audit-repo.js';
-import { DEFAULT_KEY_LOOKUP_LIMIT, createKeyLookupLimiter, type KeyLookupLimit } from './key-lookup-limit.js';
+import {
+  DEFAULT_KEY_LOOKUP_LIMIT,
+  createKeyLookupLimiter,
+  type KeyLookupLimit,
+} from './key-lookup-limit.js';
 import { addMember, createTeam } from './members-repo.js';
 import { rotateTeamKey } from './rotate-repo.js';
 
@@ -34,9 +38,14 @@ export function createTeamRoutes(deps: AppDeps, options: TeamRouteOptions = {}):
   const app = new Hono<AppEnv>();
   const { db } = deps.store;
   const now = deps.now ?? Date.now;
-  const lookupAllowed = createKeyLookupLimiter(deps.store, options.keyLookups ?? DEFAULT_KEY_LOOKUP_LIMIT);
+  const lookupAllowed = createKeyLookupLimiter(
+    deps.store,
+    options.keyLookups ?? DEFAULT_KEY_LOOKUP_LIMIT,
+  );
   const small = limitBody(deps.config.maxBodyBytes);
-  const large = limitBody(Math.max(deps.config.maxBodyBytes, options.maxRotateBodyBytes ?? 16 * 1024 * 1024));
+  const large = limitBody(
+    Math.max(deps.config.maxBodyBytes, options.maxRotateBodyBytes ?? 16 * 1024 * 1024),
+  );
 
   // Mounted at /v1 next to other routers: scope the middleware to our paths only.
   for (const path of ['/teams', '/teams/*', '/keys/*']) app.use(path, requireSession(deps));
@@ -51,7 +60,11 @@ export function createTeamRoutes(deps: AppDeps, options: TeamRouteOptions = {}):
     await lookupAllowed(c.var.accountId);
     const account = await findAccountByEmail(db, email);
     if (!account) throw new KeyholeError('NOT_FOUND', 'No account with that email.');
-    return c.json({ accountId: account.id, email: account.email, publicKey: account.public_key } satisfies PublicKeyResponse);
+    return c.json({
+      accountId: account.id,
+      email: account.email,
+      publicKey: account.public_key,
+    } satisfies PublicKeyResponse);
   });
 
   app.get('/teams/:vaultId/members', async (c) => {

@@ -1,6 +1,11 @@
 // Bounds GET /v1/keys/:email per signed-in account, so that the email → account lookup that
 // invitations need cannot be turned into a fast enumeration of the relay's users (docs/teams.md).
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { KeyholeError } from '../../../shared/errors.js';
 import type { Store } from '../../db/store-types.js';
 
@@ -13,7 +18,10 @@ export interface KeyLookupLimit {
 
 export const DEFAULT_KEY_LOOKUP_LIMIT: KeyLookupLimit = { points: 60, windowSec: 600 };
 
-export function createKeyLookupLimiter(store: Store, limit: KeyLookupLimit): (accountId: string) => Promise<void> {
+export function createKeyLookupLimiter(
+  store: Store,
+  limit: KeyLookupLimit,
+): (accountId: string) => Promise<void> {
   const opts = { keyPrefix: 'key_lookup', points: limit.points, duration: limit.windowSec };
   // PostgreSQL: counted in the shared rate_limits table, so several relays share the budget.
   const rl: RateLimiterAbstract =

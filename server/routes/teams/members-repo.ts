@@ -1,7 +1,12 @@
 // Creating a team and adding members: each one transaction on the locked vault row.
 import type { Kysely } from 'kysely';
 import { KeyholeError } from '../../../shared/errors.js';
-import type { AddMemberRequest, CreateTeamRequest, CreateTeamResponse, TeamMember } from '../../../shared/protocol/team.js';
+import type {
+  AddMemberRequest,
+  CreateTeamRequest,
+  CreateTeamResponse,
+  TeamMember,
+} from '../../../shared/protocol/team.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
 import type { Database } from '../../db/schema.js';
 import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
@@ -17,7 +22,15 @@ export async function createTeam(
     await db.transaction().execute(async (tx) => {
       await tx
         .insertInto('vaults')
-        .values({ id: req.vaultId, kind: 'team', name: req.name, owner_id: accountId, revision: 0, key_generation: 0, created_at: now })
+        .values({
+          id: req.vaultId,
+          kind: 'team',
+          name: req.name,
+          owner_id: accountId,
+          revision: 0,
+          key_generation: 0,
+          created_at: now,
+        })
         .execute();
       await tx
         .insertInto('vault_members')
@@ -33,7 +46,8 @@ export async function createTeam(
         .execute();
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new KeyholeError('CONFLICT', 'That vault id is already in use; generate a new one.');
+    if (isUniqueViolation(err))
+      throw new KeyholeError('CONFLICT', 'That vault id is already in use; generate a new one.');
     throw err;
   }
   return { vaultId: req.vaultId, name: req.name, role: 'owner', keyGeneration: 0 };
@@ -56,11 +70,23 @@ export async function addMember(
     requireManager(caller.role);
     requireMayTouchRole(caller.role, req.role, 'add');
     if (req.keyGeneration !== vault.key_generation) {
-      throw new KeyholeError('CONFLICT', 'The team key was rotated meanwhile: reload the team and seal the current key.', {
-        details: { reason: 'key-generation', keyGeneration: vault.key_generation, revision: vault.revision },
-      });
+      throw new KeyholeError(
+        'CONFLICT',
+        'The team key was rotated meanwhile: reload the team and seal the current key.',
+        {
+          details: {
+            reason: 'key-generation',
+            keyGeneration: vault.key_generation,
+            revision: vault.revision,
+          },
+        },
+      );
     }
-    const account = await tx.selectFrom('accounts').select(['id', 'email', 'public_key']).where('id', '=', req.accountId).executeTakeFirst();
+    const account = await tx
+      .selectFrom('accounts')
+      .select(['id', 'email', 'public_key'])
+      .where('id', '=', req.accountId)
+      .executeTakeFirst();
     if (!account) throw new KeyholeError('NOT_FOUND', 'No such account.');
 
     const existing = await tx
@@ -69,16 +95,34 @@ export async function addMember(
       .where('vault_id', '=', vaultId)
       .where('account_id', '=', req.accountId)
       .executeTakeFirst();
-    const row = { role: req.role, wrapped_key: req.wrappedKey, key_generation: req.keyGeneration, added_at: now, removed_at: null };
+    const row = {
+      role: req.role,
+      wrapped_key: req.wrappedKey,
+      key_generation: req.keyGeneration,
+      added_at: now,
+      removed_at: null,
+    };
     if (existing && existing.removed_at === null) {
       throw new KeyholeError('CONFLICT', 'That account is already a member of this team.', {
-        details: { reason: 'members', keyGeneration: vault.key_generation, revision: vault.revision },
+        details: {
+          reason: 'members',
+          keyGeneration: vault.key_generation,
+          revision: vault.revision,
+        },
       });
     }
     if (existing) {
-      await tx.updateTable('vault_members').set(row).where('vault_id', '=', vaultId).where('account_id', '=', req.accountId).execute();
+      await tx
+        .updateTable('vault_members')
+        .set(row)
+        .where('vault_id', '=', vaultId)
+        .where('account_id', '=', req.accountId)
+        .execute();
     } else {
-      await tx.insertInto('vault_members').values({ vault_id: vaultId, account_id: req.accountId, ...row }).execute();
+      await tx
+        .insertInto('vault_members')
+        .values({ vault_id: vaultId, account_id: req.accountId, ...row })
+        .execute();
     }
     return {
       accountId: account.id,

@@ -3,7 +3,11 @@
 // item gets its item key re-wrapped and a new revision, or — on any staleness — nothing changes.
 import type { Kysely } from 'kysely';
 import { KeyholeError } from '../../../shared/errors.js';
-import type { RotateConflictDetails, RotateRequest, RotateResponse } from '../../../shared/protocol/team.js';
+import type {
+  RotateConflictDetails,
+  RotateRequest,
+  RotateResponse,
+} from '../../../shared/protocol/team.js';
 import type { Database, ItemsTable } from '../../db/schema.js';
 import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
 
@@ -40,26 +44,51 @@ export async function rotateTeamKey(
       .execute();
     if (removeAccountId !== undefined) {
       const target = members.find((m) => m.account_id === removeAccountId);
-      if (!target) throw new KeyholeError('NOT_FOUND', 'That account is not a member of this team.');
+      if (!target)
+        throw new KeyholeError('NOT_FOUND', 'That account is not a member of this team.');
       requireMayTouchRole(caller.role, target.role, 'remove');
-      if (target.role === 'owner' && !members.some((m) => m.role === 'owner' && m.account_id !== removeAccountId)) {
-        throw new KeyholeError('FORBIDDEN', 'A team keeps at least one owner: add another owner first.');
+      if (
+        target.role === 'owner' &&
+        !members.some((m) => m.role === 'owner' && m.account_id !== removeAccountId)
+      ) {
+        throw new KeyholeError(
+          'FORBIDDEN',
+          'A team keeps at least one owner: add another owner first.',
+        );
       }
     }
 
     const state = { keyGeneration: vault.key_generation, revision: vault.revision };
     if (req.keyGeneration !== vault.key_generation + 1) {
-      throw conflict('The team key was rotated meanwhile: reload the team and try again.', { reason: 'key-generation', ...state });
-    }
-    const remaining = new Set(members.map((m) => m.account_id).filter((id) => id !== removeAccountId));
-    if (!sameSet(req.memberKeys.map((k) => k.accountId), remaining)) {
-      throw conflict('The new key must be sealed to exactly the remaining members: reload the member list.', {
-        reason: 'members',
+      throw conflict('The team key was rotated meanwhile: reload the team and try again.', {
+        reason: 'key-generation',
         ...state,
       });
     }
+    const remaining = new Set(
+      members.map((m) => m.account_id).filter((id) => id !== removeAccountId),
+    );
+    if (
+      !sameSet(
+        req.memberKeys.map((k) => k.accountId),
+        remaining,
+      )
+    ) {
+      throw conflict(
+        'The new key must be sealed to exactly the remaining members: reload the member list.',
+        {
+          reason: 'members',
+          ...state,
+        },
+      );
+    }
 
-    const live = await tx.selectFrom('items').selectAll().where('vault_id', '=', vaultId).where('deleted', '=', 0).execute();
+    const live = await tx
+      .selectFrom('items')
+      .selectAll()
+      .where('vault_id', '=', vaultId)
+      .where('deleted', '=', 0)
+      .execute();
     const liveById = new Map(live.map((row) => [row.id, row]));
     const coversAll =
       sameSet(
@@ -67,14 +96,21 @@ export async function rotateTeamKey(
         new Set(liveById.keys()),
       ) && req.items.every((i) => Number(liveById.get(i.id)?.revision) === i.baseRevision);
     if (!coversAll) {
-      throw conflict('Items changed meanwhile: pull and re-wrap every live item at its current revision.', {
-        reason: 'items',
-        ...state,
-      });
+      throw conflict(
+        'Items changed meanwhile: pull and re-wrap every live item at its current revision.',
+        {
+          reason: 'items',
+          ...state,
+        },
+      );
     }
 
     const keyGeneration = req.keyGeneration;
-    await tx.updateTable('vaults').set({ key_generation: keyGeneration }).where('id', '=', vaultId).execute();
+    await tx
+      .updateTable('vaults')
+      .set({ key_generation: keyGeneration })
+      .where('id', '=', vaultId)
+      .execute();
     for (const key of req.memberKeys) {
       await tx
         .updateTable('vault_members')
@@ -97,7 +133,13 @@ export async function rotateTeamKey(
     const rows: ItemsTable[] = req.items.map((item) => {
       revision += 1;
       const current = liveById.get(item.id) as ItemsTable;
-      return { ...current, revision, wrapped_key: item.wrappedKey, key_generation: keyGeneration, updated_at: now };
+      return {
+        ...current,
+        revision,
+        wrapped_key: item.wrappedKey,
+        key_generation: keyGeneration,
+        updated_at: now,
+      };
     });
     for (let i = 0; i < rows.length; i += CHUNK) {
       await tx

@@ -11,7 +11,12 @@ import {
   type Bytes,
   type KdfParams,
 } from '../../../shared/crypto/index.js';
-import type { ItemWrite, LoginResponse, PushResponse, SecretPayload } from '../../../shared/protocol/index.js';
+import type {
+  ItemWrite,
+  LoginResponse,
+  PushResponse,
+  SecretPayload,
+} from '../../../shared/protocol/index.js';
 import type { ForwardRequest, RequestTemplate } from '../../../shared/protocol/forward.js';
 import { call, ok, type CallOptions } from './http.js';
 
@@ -50,7 +55,11 @@ export function uniqueEmail(tag: string): string {
 export async function newSignup(email: string = uniqueEmail('rel')) {
   await initCrypto();
   const accountId = newId();
-  const { authKey, bundle, unlocked } = createAccountKeys(accountId, 'correct horse battery staple', testKdf());
+  const { authKey, bundle, unlocked } = createAccountKeys(
+    accountId,
+    'correct horse battery staple',
+    testKdf(),
+  );
   const vaultId = newId();
   const vaultKey = randomBytes(32);
   const body = {
@@ -58,9 +67,22 @@ export async function newSignup(email: string = uniqueEmail('rel')) {
     email,
     authKey: toBase64url(authKey),
     keys: bundle,
-    personalVault: { id: vaultId, wrappedKey: wrapVaultKey(unlocked.accountKey, vaultId, vaultKey) },
+    personalVault: {
+      id: vaultId,
+      wrappedKey: wrapVaultKey(unlocked.accountKey, vaultId, vaultKey),
+    },
   };
-  return { body, account: { email, accountId, authKey: body.authKey, token: '', vaultId, vaultKey } as TestAccount };
+  return {
+    body,
+    account: {
+      email,
+      accountId,
+      authKey: body.authKey,
+      token: '',
+      vaultId,
+      vaultKey,
+    } as TestAccount,
+  };
 }
 
 /** Sign up (on `base`) and log in (on `loginBase`, default the same relay). */
@@ -75,7 +97,10 @@ export async function createAccount(
 }
 
 export async function login(base: string, email: string, authKey: string): Promise<string> {
-  const res = ok<LoginResponse>(await call(base, 'POST', '/v1/auth/login', { email, authKey }), 'login');
+  const res = ok<LoginResponse>(
+    await call(base, 'POST', '/v1/auth/login', { email, authKey }),
+    'login',
+  );
   return res.token;
 }
 
@@ -131,7 +156,10 @@ export async function addSecret(
 ): Promise<TestSecret> {
   const { secret, push } = newSecret(account, opts);
   const res = ok<PushResponse>(
-    await call(base, 'POST', `/v1/vaults/${account.vaultId}/items`, push, { ...callOpts, token: account.token }),
+    await call(base, 'POST', `/v1/vaults/${account.vaultId}/items`, push, {
+      ...callOpts,
+      token: account.token,
+    }),
     'push secret',
   );
   secret.revision = res.items.find((i) => i.id === secret.itemId)?.revision ?? res.revision;
@@ -151,7 +179,14 @@ export function forwardBody(
       headers: { authorization: 'Bearer $CLIENT_SECRET' },
       ...request,
     },
-    secrets: [{ name: secret.name, vaultId: account.vaultId, itemId: secret.itemId, itemKey: secret.itemKey }],
+    secrets: [
+      {
+        name: secret.name,
+        vaultId: account.vaultId,
+        itemId: secret.itemId,
+        itemKey: secret.itemKey,
+      },
+    ],
     ...extra,
   };
 }

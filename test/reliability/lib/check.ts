@@ -15,6 +15,8 @@ export async function guard(name: string, body: () => Promise<Check | Check[]>):
     const out = await body();
     return Array.isArray(out) ? out : [out];
   } catch (err) {
-    return [{ name, pass: false, detail: `threw: ${err instanceof Error ? err.message : String(err)}` }];
+    return [
+      { name, pass: false, detail: `threw: ${err instanceof Error ? err.message : String(err)}` },
+    ];
   }
 }

@@ -68,18 +68,25 @@ export async function startFaultApi(opts: { host?: string } = {}): Promise<Fault
             headers: req.headers,
             body: Buffer.concat(chunks).toString('utf8'),
           });
-          res.writeHead(200, { 'content-type': 'application/json', 'x-echo-auth': String(req.headers.authorization ?? '') });
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'x-echo-auth': String(req.headers.authorization ?? ''),
+          });
           res.end(echo);
           return;
         }
         case '/ok':
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(okBody) });
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(okBody),
+          });
           res.end(okBody);
           return;
         case '/slow': {
           const ms = Number(url.searchParams.get('ms') ?? 1000);
           setTimeout(() => {
-            if (!res.destroyed) res.writeHead(200, { 'content-type': 'application/json' }).end('{"slow":true}');
+            if (!res.destroyed)
+              res.writeHead(200, { 'content-type': 'application/json' }).end('{"slow":true}');
           }, ms);
           return;
         }
@@ -115,7 +122,9 @@ export async function startFaultApi(opts: { host?: string } = {}): Promise<Fault
           return;
         }
         default:
-          res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such path"}');
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end('{"error":"no such path"}');
       }
     });
   };

@@ -1,7 +1,13 @@
 // A relay, a fault API on 127.0.0.2, an account and a secret allowed for that API: the setup every
 // forwarding scenario shares; plus one forward call that reports truncation honestly.
 import { request } from 'undici';
-import { addSecret, createAccount, forwardBody, type TestAccount, type TestSecret } from './account.js';
+import {
+  addSecret,
+  createAccount,
+  forwardBody,
+  type TestAccount,
+  type TestSecret,
+} from './account.js';
 import { startFaultApi, type FaultApi } from './fault-api.js';
 import { startRelayProcess, type RelayOptions, type RelayProcess } from './relay.js';
 
@@ -20,7 +26,10 @@ export async function setupForwarding(
   const api = await startFaultApi();
   let relay: RelayProcess | undefined;
   try {
-    relay = await startRelayProcess({ ...opts, allowPrivate: [api.hostPort, ...(opts.allowPrivate ?? [])] });
+    relay = await startRelayProcess({
+      ...opts,
+      allowPrivate: [api.hostPort, ...(opts.allowPrivate ?? [])],
+    });
     const account = await createAccount(relay.url);
     const secret = await addSecret(relay.url, account, {
       hosts: [`http://${api.hostPort}`, ...(opts.extraHosts ?? [])],
@@ -66,7 +75,10 @@ export async function forwardOnce(
   try {
     const res = await request(`${setup.relay.url}/v1/forward`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.account.token}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${setup.account.token}`,
+      },
       body: JSON.stringify(body),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,

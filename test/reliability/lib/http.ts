@@ -57,7 +57,9 @@ export async function call(
 /** Throw unless the reply is 2xx; the message names the path and the code. */
 export function ok<T>(reply: Reply, what: string): T {
   if (reply.status < 200 || reply.status > 299) {
-    throw new Error(`${what}: HTTP ${reply.status} ${reply.code ?? ''} ${reply.text.slice(0, 200)}`);
+    throw new Error(
+      `${what}: HTTP ${reply.status} ${reply.code ?? ''} ${reply.text.slice(0, 200)}`,
+    );
   }
   return reply.json as T;
 }

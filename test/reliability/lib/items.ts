@@ -15,10 +15,20 @@ export function itemWrite(
   account: TestAccount,
   opts: { id?: string; baseRevision?: number; valueBytes?: number } = {},
 ) {
-  const value = toBase64url(randomBytes(Math.ceil(((opts.valueBytes ?? 32) * 3) / 4))).slice(0, opts.valueBytes ?? 32);
+  const value = toBase64url(randomBytes(Math.ceil(((opts.valueBytes ?? 32) * 3) / 4))).slice(
+    0,
+    opts.valueBytes ?? 32,
+  );
   const sealed = sealItem(
     account,
-    { name: 'rel-item', type: 'plain', value, allowedHosts: ['api.example.com'], allowedOrigins: [], description: '' },
+    {
+      name: 'rel-item',
+      type: 'plain',
+      value,
+      allowedHosts: ['api.example.com'],
+      allowedOrigins: [],
+      description: '',
+    },
     opts.id,
   );
   return {
@@ -38,10 +48,16 @@ export async function pushOne(
   write: ReturnType<typeof itemWrite>,
   timeoutMs = 15_000,
 ): Promise<{ acked?: AckedWrite; reply: Reply }> {
-  const reply = await call(base, 'POST', `/v1/vaults/${account.vaultId}/items`, { writes: [write] }, {
-    token: account.token,
-    timeoutMs,
-  });
+  const reply = await call(
+    base,
+    'POST',
+    `/v1/vaults/${account.vaultId}/items`,
+    { writes: [write] },
+    {
+      token: account.token,
+      timeoutMs,
+    },
+  );
   if (reply.status !== 200) return { reply };
   const res = reply.json as PushResponse;
   const revision = res.items.find((i) => i.id === write.id)?.revision ?? res.revision;
@@ -49,14 +65,23 @@ export async function pushOne(
 }
 
 /** Every item of the vault (following hasMore), by id. */
-export async function pullAll(base: string, account: TestAccount): Promise<Map<string, { revision: number; data: string }>> {
+export async function pullAll(
+  base: string,
+  account: TestAccount,
+): Promise<Map<string, { revision: number; data: string }>> {
   const out = new Map<string, { revision: number; data: string }>();
   let since = 0;
   for (let page = 0; page < 10_000; page++) {
     const res = ok<PullResponse>(
-      await call(base, 'GET', `/v1/vaults/${account.vaultId}/items?since=${since}&limit=1000`, undefined, {
-        token: account.token,
-      }),
+      await call(
+        base,
+        'GET',
+        `/v1/vaults/${account.vaultId}/items?since=${since}&limit=1000`,
+        undefined,
+        {
+          token: account.token,
+        },
+      ),
       'pull',
     );
     for (const item of res.items) out.set(item.id, { revision: item.revision, data: item.data });
@@ -71,7 +96,10 @@ export async function pullAll(base: string, account: TestAccount): Promise<Map<s
  * Acknowledged writes missing afterwards: absent, at an older revision, or at the same revision
  * with other data. (A newer revision is fine: a later write of the same item won.)
  */
-export function lostWrites(acked: Iterable<AckedWrite>, found: Map<string, { revision: number; data: string }>): AckedWrite[] {
+export function lostWrites(
+  acked: Iterable<AckedWrite>,
+  found: Map<string, { revision: number; data: string }>,
+): AckedWrite[] {
   const latest = new Map<string, AckedWrite>();
   for (const w of acked) {
     const prev = latest.get(w.id);
@@ -80,7 +108,8 @@ export function lostWrites(acked: Iterable<AckedWrite>, found: Map<string, { rev
   const lost: AckedWrite[] = [];
   for (const w of latest.values()) {
     const got = found.get(w.id);
-    if (!got || got.revision < w.revision || (got.revision === w.revision && got.data !== w.data)) lost.push(w);
+    if (!got || got.revision < w.revision || (got.revision === w.revision && got.data !== w.data))
+      lost.push(w);
   }
   return lost;
 }

@@ -15,10 +15,18 @@ import { startRelayProcess, type RelayProcess } from '../lib/relay.js';
 export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Promise<Check[]> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhole-diskfull-'));
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${opts.sizeKiB ?? 2048}k`, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${opts.sizeKiB ?? 2048}k`, 'tmpfs', dir], {
+      stdio: 'ignore',
+    });
   } catch {
     rmSync(dir, { recursive: true, force: true });
-    return [{ name: 'SQLite disk full', pass: true, detail: 'skipped: cannot mount a tmpfs (needs root)' }];
+    return [
+      {
+        name: 'SQLite disk full',
+        pass: true,
+        detail: 'skipped: cannot mount a tmpfs (needs root)',
+      },
+    ];
   }
   let relay: RelayProcess | undefined;
   try {
@@ -30,7 +38,11 @@ export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Prom
     const acked: AckedWrite[] = [];
     const failures: string[] = [];
     for (let i = 0; i < 400 && failures.length < 3; i++) {
-      const { acked: a, reply } = await pushOne(relay.url, account, itemWrite(account, { valueBytes: 30_000 }));
+      const { acked: a, reply } = await pushOne(
+        relay.url,
+        account,
+        itemWrite(account, { valueBytes: 30_000 }),
+      );
       if (a) acked.push(a);
       else failures.push(`${reply.status} ${reply.code ?? ''}`.trim());
     }

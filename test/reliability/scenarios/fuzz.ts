@@ -21,7 +21,11 @@ export async function runFuzz(runsPerProperty: number): Promise<FuzzFigures> {
         process.execPath,
         ['node_modules/vitest/vitest.mjs', 'run', '--project', 'unit', 'test/fuzz'],
         {
-          env: { ...process.env, KEYHOLE_FUZZ_RUNS: String(runsPerProperty), KEYHOLE_FUZZ_COUNT_FILE: countFile },
+          env: {
+            ...process.env,
+            KEYHOLE_FUZZ_RUNS: String(runsPerProperty),
+            KEYHOLE_FUZZ_COUNT_FILE: countFile,
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );

@@ -8,13 +8,22 @@ import type { Check } from '../lib/check.js';
 import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../lib/items.js';
 import { startRelayProcess, type RelayProcess } from '../lib/relay.js';
 
-async function writers(base: string, account: TestAccount, count: number, acked: AckedWrite[], stop: { done: boolean }) {
+async function writers(
+  base: string,
+  account: TestAccount,
+  count: number,
+  acked: AckedWrite[],
+  stop: { done: boolean },
+) {
   await Promise.all(
     Array.from({ length: count }, async () => {
       let mine: AckedWrite | undefined;
       while (!stop.done) {
         const update = mine !== undefined && Math.random() < 0.5;
-        const write = itemWrite(account, update && mine ? { id: mine.id, baseRevision: mine.revision } : {});
+        const write = itemWrite(
+          account,
+          update && mine ? { id: mine.id, baseRevision: mine.revision } : {},
+        );
         try {
           const { acked: a, reply } = await pushOne(base, account, write, 5_000);
           if (a) {
@@ -31,7 +40,11 @@ async function writers(base: string, account: TestAccount, count: number, acked:
   );
 }
 
-export async function checkKill9(opts: { iterations: number; db?: string; writers?: number }): Promise<Check> {
+export async function checkKill9(opts: {
+  iterations: number;
+  db?: string;
+  writers?: number;
+}): Promise<Check> {
   const dir = opts.db ? undefined : mkdtempSync(join(tmpdir(), 'keyhole-kill9-'));
   const db = opts.db ?? join(dir ?? '', 'keyhole.db');
   const acked: AckedWrite[] = [];

@@ -41,13 +41,19 @@ export async function runForwardLoad(
     path: '/v1/forward',
     method: 'POST' as const,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.account.token}` },
-    body: JSON.stringify(forwardBody(setup.account, setup.secret, { url: `${setup.api.origin}/ok` })),
+    body: JSON.stringify(
+      forwardBody(setup.account, setup.secret, { url: `${setup.api.origin}/ok` }),
+    ),
     connections: opts.connections,
     timeoutMs: 30_000,
     expect: '"ok":true',
   };
   // Warm-up at full concurrency, so "before" already includes sockets, JIT and heap growth.
-  const warm = await runLoad({ ...job, durationMs: Math.min(5_000, opts.seconds * 250), rampMs: 1_000 });
+  const warm = await runLoad({
+    ...job,
+    durationMs: Math.min(5_000, opts.seconds * 250),
+    rampMs: 1_000,
+  });
   await new Promise((r) => setTimeout(r, 2_000));
   const rssBefore = rssKiB(pid);
   const hitsBefore = setup.api.hits.get('/ok') ?? 0;
@@ -77,6 +83,11 @@ export async function runForwardLoad(
     rssAfterMiB: mib(rssAfter),
     relayCpuUsPerReq: result.requests > 0 ? Math.round((cpuUsed * 1000) / result.requests) : 0,
     substituted,
-    pass: result.errors === 0 && warm.errors === 0 && flat && result.requests > 0 && substituted === upstreamHits,
+    pass:
+      result.errors === 0 &&
+      warm.errors === 0 &&
+      flat &&
+      result.requests > 0 &&
+      substituted === upstreamHits,
   };
 }

@@ -10,35 +10,65 @@ import type { Check } from '../lib/check.js';
 import { forwardOnce, setupForwarding, type ForwardingSetup } from '../lib/forwarding.js';
 import { call } from '../lib/http.js';
 import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../lib/items.js';
+import { startRelayProcess, type RelayProcess } from '../lib/relay.js';
 
 const run = promisify(execFile);
 
 type Outcome = 'ok' | 'store-unavailable' | 'bad';
 
-async function oneRequest(setup: ForwardingSetup, n: number, acked: AckedWrite[]): Promise<[Outcome, string]> {
+/** The last line of a relay's output that looks like an error, shortened, for the table. */
+function lastLogLine(output: string): string {
+  const lines = output.split('\n').filter((l) => /error|Error|uncaught|Unhandled/.test(l));
+  const line = lines[lines.length - 1] ?? output.trim().split('\n').pop() ?? '';
+  const msg = /"message":"([^"]*)"/.exec(line)?.[1] ?? line;
+  return msg.slice(0, 160);
+}
+
+async function oneRequest(
+  setup: ForwardingSetup,
+  n: number,
+  acked: AckedWrite[],
+): Promise<[Outcome, string]> {
   const op = n % 4;
   try {
     if (op === 0) {
-      const { acked: a, reply } = await pushOne(setup.relay.url, setup.account, itemWrite(setup.account), 10_000);
+      const { acked: a, reply } = await pushOne(
+        setup.relay.url,
+        setup.account,
+        itemWrite(setup.account),
+        10_000,
+      );
       if (a) acked.push(a);
       return classify(reply.status, reply.code, 'push');
     }
     if (op === 1) {
-      const r = await call(setup.relay.url, 'GET', `/v1/vaults/${setup.account.vaultId}/items?since=0&limit=5`, undefined, {
-        token: setup.account.token,
-        timeoutMs: 10_000,
-      });
+      const r = await call(
+        setup.relay.url,
+        'GET',
+        `/v1/vaults/${setup.account.vaultId}/items?since=0&limit=5`,
+        undefined,
+        {
+          token: setup.account.token,
+          timeoutMs: 10_000,
+        },
+      );
       return classify(r.status, r.code, 'pull');
     }
     if (op === 2) {
-      const r = await call(setup.relay.url, 'GET', '/v1/accounts/me', undefined, { token: setup.account.token, timeoutMs: 10_000 });
+      const r = await call(setup.relay.url, 'GET', '/v1/accounts/me', undefined, {
+        token: setup.account.token,
+        timeoutMs: 10_000,
+      });
       return classify(r.status, r.code, 'me');
     }
     const f = await forwardOnce(setup, `${setup.api.origin}/ok`, 10_000);
     if (f.failed) return ['bad', `forward: ${f.failed}`];
     return classify(f.status, f.code, 'forward');
   } catch (err) {
-    return ['bad', `${['push', 'pull', 'me', 'forward'][op]}: ${(err as { code?: string }).code ?? (err as Error).name}`];
+    return [
+      'bad',
+      `${['push', 'pull', 'me', 'forward'][op]}: ${(err as { code?: string }).code ?? (err as Error).name}`,
+    ];
   }
 }
 
@@ -72,22 +102,38 @@ export async function checkPostgresRestart(opts: { concurrency?: number } = {}):
     await new Promise((r) => setTimeout(r, 1500));
     const version = readdirSync('/etc/postgresql')[0] ?? '15';
     const t0 = Date.now();
-    await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], { timeout: 60_000 });
+    await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], {
+      timeout: 60_000,
+    });
     state.restartedAt = Date.now();
     const restartMs = state.restartedAt - t0;
     const deadline = Date.now() + 30_000;
-    while (!state.recoveredAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (!state.recoveredAt && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     state.stop = true;
     await Promise.all(loops);
 
-    const lost = state.recoveredAt ? lostWrites(acked, await pullAll(setup.relay.url, setup.account)).length : acked.length;
+    // A relay that died is a failure in itself; the data is still checked, through a new relay.
+    const exit = await Promise.race([
+      setup.relay.exited.then((code) => String(code)),
+      new Promise<undefined>((r) => setTimeout(r, 100)),
+    ]);
+    let verifier: RelayProcess | undefined;
+    if (exit !== undefined) verifier = await startRelayProcess({ db: pg.url });
+    const lost = lostWrites(acked, await pullAll((verifier ?? setup.relay).url, setup.account)).length;
+    await verifier?.stop();
+    const died =
+      exit === undefined
+        ? ''
+        : `RELAY DIED (exit ${exit}: ${lastLogLine(setup.relay.output())}); `;
     const recoveryMs = state.recoveredAt ? state.recoveredAt - state.restartedAt : -1;
     return {
       name: 'PostgreSQL restarted under load',
-      pass: tally.bad === 0 && state.recoveredAt > 0 && lost === 0,
+      pass: tally.bad === 0 && state.recoveredAt > 0 && lost === 0 && exit === undefined,
       detail:
         `restart took ${restartMs} ms; ${tally.ok} ok, ${tally['store-unavailable']} × 503 STORE_UNAVAILABLE, ${tally.bad} bad` +
         `${badSamples.size ? ` (${[...badSamples].join('; ')})` : ''}; ` +
+        died +
         `${state.recoveredAt ? `serving again ${recoveryMs} ms after the restart` : 'NOT RECOVERED within 30 s'}; ` +
         `${lost} of ${acked.length} acknowledged writes lost`,
       dataLost: lost,

@@ -30,27 +30,31 @@ export async function runSlowloris(
   let stopping = false;
   const partial = `POST /v1/forward HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nX-Slow: `;
   await Promise.all(
-    Array.from({ length: opts.sockets }, (_, i) =>
-      new Promise<void>((resolve) => {
-        const s = connect({ host: hostname, port: Number(port) }, () => {
-          opened += 1;
-          s.write(partial);
-          resolve();
-        });
-        s.on('error', () => resolve());
-        s.on('close', () => {
-          if (!stopping) dropped += 1;
-        });
-        s.setNoDelay(true);
-        socks[i] = s;
-      }),
+    Array.from(
+      { length: opts.sockets },
+      (_, i) =>
+        new Promise<void>((resolve) => {
+          const s = connect({ host: hostname, port: Number(port) }, () => {
+            opened += 1;
+            s.write(partial);
+            resolve();
+          });
+          s.on('error', () => resolve());
+          s.on('close', () => {
+            if (!stopping) dropped += 1;
+          });
+          s.setNoDelay(true);
+          socks[i] = s;
+        }),
     ),
   );
   const trickle = setInterval(() => {
     for (const s of socks) if (!s.destroyed) s.write('a');
   }, 1_000);
 
-  const body = JSON.stringify(forwardBody(setup.account, setup.secret, { url: `${setup.api.origin}/ok` }));
+  const body = JSON.stringify(
+    forwardBody(setup.account, setup.secret, { url: `${setup.api.origin}/ok` }),
+  );
   const latencies: number[] = [];
   let legitErrors = 0;
   let legitRequests = 0;
@@ -64,11 +68,15 @@ export async function runSlowloris(
       const res = await client.request({
         path: '/v1/forward',
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.account.token}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${setup.account.token}`,
+        },
         body,
       });
       const text = await res.body.text();
-      if (res.statusCode === 200 && text.includes('"ok":true')) latencies.push(performance.now() - t0);
+      if (res.statusCode === 200 && text.includes('"ok":true'))
+        latencies.push(performance.now() - t0);
       else legitErrors += 1;
     } catch {
       legitErrors += 1;
@@ -90,6 +98,10 @@ export async function runSlowloris(
     legitP50: lat.p50,
     legitMax: lat.max,
     droppedByRelay: dropped,
-    pass: legitErrors === 0 && legitRequests > 0 && lat.max < (opts.maxLegitMs ?? 2_000) && opened === opts.sockets,
+    pass:
+      legitErrors === 0 &&
+      legitRequests > 0 &&
+      lat.max < (opts.maxLegitMs ?? 2_000) &&
+      opened === opts.sockets,
   };
 }

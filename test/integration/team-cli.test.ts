@@ -1,0 +1,237 @@
+// `keyhole team …` and `keyhole audit …` end to end: real CLI processes (own KEYHOLE_HOMEs)
+// against a real relay process and a mock API — create, fingerprint check, invite, use a team
+// secret, roles, audit, remove (with the list of exposed secrets) and what removal cuts off.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockApi, type MockApi } from '../helpers/mock-api.js';
+import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { removeDir, runCli, tempHome, type CliResult } from './cli-helpers.js';
+
+const PASSWORD = 'team cli password';
+const SECRET = 'sk-team-cli-9f8e7d6c';
+const stamp = Date.now().toString(36);
+const people = ['owner', 'bob', 'carol'] as const;
+type Person = (typeof people)[number];
+
+let relay: RelayProcess;
+let api: MockApi;
+const homes = {} as Record<Person, string>;
+const email = (p: Person) => `${p}-${stamp}@example.test`;
+
+function cli(who: Person, args: string[], input?: string): Promise<CliResult> {
+  return runCli(args, { home: homes[who], input, env: { KEYHOLE_PASSWORD: PASSWORD } });
+}
+
+function ok(r: CliResult): CliResult {
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+  return r;
+}
+
+beforeAll(async () => {
+  api = await startMockApi('127.0.0.2');
+  relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: api.hostPort } });
+  for (const p of people) {
+    homes[p] = tempHome();
+    ok(await cli(p, ['signup', '--relay', relay.url, '--email', email(p)]));
+  }
+});
+
+afterAll(async () => {
+  await relay?.stop();
+  await api?.close();
+  for (const p of people) if (homes[p]) removeDir(homes[p]);
+});
+
+describe('keyhole team / audit', () => {
+  const url = () => `http://${api.hostPort}/reflect`;
+  const fp: Partial<Record<Person, string>> = {};
+
+  it('creates a team and refuses an invitation whose fingerprint does not match, sending nothing', async () => {
+    ok(await cli('owner', ['team', 'create', 'backend']));
+    for (const p of people) fp[p] = ok(await cli(p, ['team', 'fingerprint'])).stdout.trim();
+    expect(fp.bob).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){4}$/);
+
+    const wrong = await cli('owner', [
+      'team',
+      'invite',
+      'backend',
+      email('bob'),
+      '--fingerprint',
+      fp.carol ?? '',
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('FINGERPRINT_MISMATCH');
+    expect(wrong.stdout).toContain(fp.bob);
+    const members = ok(await cli('owner', ['team', 'members', 'backend']));
+    expect(members.stdout).not.toContain(email('bob'));
+    const bobView = await cli('bob', ['secret', 'list', '--vault', 'backend']);
+    expect(bobView.stderr).toContain('NOT_FOUND');
+  });
+
+  it('invites with a matching fingerprint and lists members with their fingerprints', async () => {
+    const invited = ok(
+      await cli('owner', [
+        'team',
+        'invite',
+        'backend',
+        email('bob'),
+        '--fingerprint',
+        (fp.bob ?? '').toLowerCase(),
+      ]),
+    );
+    expect(invited.stdout).toContain(`fingerprint: ${fp.bob}`);
+    const user = ok(
+      await cli('owner', [
+        'team',
+        'invite',
+        'backend',
+        email('carol'),
+        '--role',
+        'user',
+        '--fingerprint',
+        fp.carol ?? '',
+      ]),
+    );
+    expect(user.stderr).toContain('not cryptography');
+    const members = ok(await cli('bob', ['team', 'members', 'backend'])).stdout;
+    expect(members).toMatch(new RegExp(`${email('owner')}\\s+owner\\s+${fp.owner}`));
+    expect(members).toMatch(new RegExp(`${email('bob')}\\s+member\\s+${fp.bob}`));
+    expect(members).toMatch(new RegExp(`${email('carol')}\\s+user\\s+${fp.carol}`));
+  });
+
+  it('a member uses a team secret through the relay; a user may use but not write', async () => {
+    ok(
+      await cli(
+        'owner',
+        ['secret', 'add', 'openai', '--host', `http://${api.hostPort}`, '--vault', 'backend'],
+        SECRET,
+      ),
+    );
+    ok(
+      await cli(
+        'owner',
+        ['secret', 'add', 'stripe', '--host', `http://${api.hostPort}`, '--vault', 'backend'],
+        'sk-stripe',
+      ),
+    );
+    const used = ok(
+      await cli('bob', [
+        'request',
+        'openai',
+        '--vault',
+        'backend',
+        '--url',
+        url(),
+        '-H',
+        'Authorization: Bearer $CLIENT_SECRET',
+      ]),
+    );
+    expect(api.requests.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(used.stdout).not.toContain(SECRET); // the reflection is scrubbed
+
+    ok(
+      await cli('carol', [
+        'request',
+        'stripe',
+        '--vault',
+        'backend',
+        '--url',
+        url(),
+        '-H',
+        'Authorization: Bearer $CLIENT_SECRET',
+      ]),
+    );
+    const write = await cli(
+      'carol',
+      ['secret', 'add', 'mine', '--host', 'api.example.com', '--vault', 'backend'],
+      'x',
+    );
+    expect(write.code).not.toBe(0);
+    expect(write.stderr).toContain('FORBIDDEN');
+    const listed = ok(await cli('carol', ['secret', 'list', '--vault', 'backend']));
+    expect(listed.stdout).toContain('openai');
+    expect(listed.stdout + listed.stderr).not.toContain(SECRET);
+  });
+
+  it('audit: the owner sees everyone, a member only their own rows', async () => {
+    let owner = '';
+    for (let i = 0; i < 40 && !owner.includes(email('carol')); i++) {
+      owner = ok(await cli('owner', ['audit', 'backend'])).stdout;
+    }
+    expect(owner).toMatch(/AT \(UTC\)\s+WHO\s+SECRET\s+ORIGIN\s+METHOD\s+HOST\s+STATUS/);
+    expect(owner).toMatch(
+      new RegExp(
+        `${email('bob')}\\s+openai\\s+-\\s+GET\\s+${api.hostPort.replace(/\./g, '\\.')}\\s+200`,
+      ),
+    );
+    expect(owner).toContain(email('carol'));
+    const bob = ok(await cli('bob', ['audit', 'backend']));
+    expect(bob.stderr).toContain('Your requests');
+    expect(bob.stdout).toContain(email('bob'));
+    expect(bob.stdout).not.toContain(email('carol'));
+  });
+
+  it('remove: lists what the member could have seen, cuts them off, the owner keeps working', async () => {
+    const removed = ok(await cli('owner', ['team', 'remove', 'backend', email('bob')]));
+    expect(removed.stderr).toContain(`Removed ${email('bob')} from backend (key generation 0 → 1)`);
+    expect(removed.stderr).toContain('rotate them at the provider');
+    expect(
+      removed.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ).toEqual(['openai', 'stripe']);
+    expect(removed.stdout + removed.stderr).not.toContain(SECRET);
+
+    const before = api.requests.length;
+    const bobRequest = await cli('bob', [
+      'request',
+      'openai',
+      '--vault',
+      'backend',
+      '--url',
+      url(),
+      '-H',
+      'Authorization: Bearer $CLIENT_SECRET',
+    ]);
+    expect(bobRequest.code).not.toBe(0);
+    expect(bobRequest.stderr).toMatch(/NOT_FOUND|FORBIDDEN/);
+    expect(api.requests.length).toBe(before);
+    expect((await cli('bob', ['audit', 'backend'])).stderr).toContain('NOT_FOUND');
+    expect((await cli('bob', ['team', 'members', 'backend'])).stderr).toContain('NOT_FOUND');
+
+    ok(
+      await cli('owner', [
+        'request',
+        'openai',
+        '--vault',
+        'backend',
+        '--url',
+        url(),
+        '-H',
+        'Authorization: Bearer $CLIENT_SECRET',
+      ]),
+    );
+    expect(api.requests.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    ok(
+      await cli('carol', [
+        'request',
+        'stripe',
+        '--vault',
+        'backend',
+        '--url',
+        url(),
+        '-H',
+        'Authorization: Bearer $CLIENT_SECRET',
+      ]),
+    );
+    const members = ok(await cli('owner', ['team', 'members', 'backend'])).stdout;
+    expect(members).not.toContain(email('bob'));
+  });
+
+  it('explains itself', async () => {
+    const help = ok(await cli('owner', ['team', '--help']));
+    expect(help.stdout).toContain('not cryptography');
+    const usage = await cli('owner', ['team', 'invite', 'backend']);
+    expect(usage.code).toBe(2);
+  });
+});

@@ -1,0 +1,39 @@
+// Static checks on the crypto core's boundaries: libsodium is imported in one file only, shared/
+// crypto imports nothing from Node, and no key or nonce comes from libsodium's randombytes.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SKIP = new Set(['node_modules', '.output', '.wxt', 'dist', '.git', 'data']);
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+    if (SKIP.has(entry.name) || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sources(path));
+    else if (/\.(ts|tsx|mts|js|mjs|vue)$/.test(entry.name)) out.push(path);
+  }
+  return out;
+}
+const IMPORTS_SODIUM = /(from\s+|import\s*\(\s*|require\s*\(\s*)['"]libsodium[-\w]*['"]/;
+
+describe('crypto boundaries', () => {
+  it('libsodium-wrappers-sumo is imported only by shared/crypto/sodium.ts', () => {
+    const offenders = ['shared', 'server', 'cli', 'extension']
+      .flatMap((dir) => sources(dir))
+      .filter((file) => IMPORTS_SODIUM.test(readFileSync(join(ROOT, file), 'utf8')))
+      .map((file) => relative(ROOT, join(ROOT, file)));
+    expect(offenders).toEqual(['shared/crypto/sodium.ts']);
+  });
+
+  it('shared/crypto imports nothing from Node and takes no randomness from libsodium', () => {
+    for (const file of sources('shared/crypto').filter((f) => !f.endsWith('.test.ts'))) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect(text, file).not.toMatch(/from\s+['"]node:/);
+      expect(text, file).not.toMatch(/randombytes_buf|crypto_box_keypair\(|_keygen\(/);
+    }
+  });
+});
