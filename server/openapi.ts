@@ -4,6 +4,7 @@ import { ERROR_CODES } from '../shared/errors.js';
 import * as auth from '../shared/protocol/auth.js';
 import * as forward from '../shared/protocol/forward.js';
 import * as vault from '../shared/protocol/vault.js';
+import { teamOpenApiPaths } from './routes/teams/openapi.js';
 
 const json = (schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
@@ -163,6 +164,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: ok(forward.ForwardTicket), 404: errorRef, 410: errorRef },
         },
       },
+      ...teamOpenApiPaths(),
     },
   };
   return cached;

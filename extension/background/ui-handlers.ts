@@ -6,6 +6,7 @@ import { forgetDenied, listDenied } from './denied.js';
 import { resetActivityThrottle, touchActivity } from './idle.js';
 import { DEFAULT_RELAY_URL, DEFAULT_SETTINGS, getSettings, KEYS, setLocal } from './storage.js';
 import type { Settings } from './storage.js';
+import { handleTeamUi, isTeamUiRequest } from './team-handlers.js';
 import type { VaultService } from './vault-service.js';
 
 export interface UiDeps {
@@ -50,6 +51,7 @@ async function run(deps: UiDeps, req: UiRequest): Promise<unknown> {
     resetActivityThrottle();
     await touchActivity();
   }
+  if (isTeamUiRequest(req)) return handleTeamUi(vault, req);
   switch (req.ui) {
     case 'state':
       return state(deps);

@@ -210,6 +210,10 @@ export class VaultService {
   /** The value fields of one secret, for the popup's explicit "reveal". */
   async reveal(vaultId: string, itemId: string): Promise<Partial<SecretPayload>> {
     const live = await this.requireLive();
+    // Team role "user": may use, not see — a client policy, not cryptography (docs/teams.md).
+    if (live.store.vaults().find((v) => v.id === vaultId)?.role === 'user') {
+      throw new KeyholeError('FORBIDDEN', 'Your team role (user) may use this secret but not see it.');
+    }
     const entry = live.store.index(vaultId).byId.get(itemId);
     if (!entry) throw new KeyholeError('SECRET_NOT_FOUND');
     const { value, username, password, fields } = entry.payload;

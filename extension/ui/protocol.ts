@@ -3,6 +3,7 @@ import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { ApprovalView, Decision } from '../background/approvals.js';
 import type { Settings } from '../background/storage.js';
 import type { SecretSummary, SyncStatus } from '../background/vault-service.js';
+import type { TeamUiRequest } from './team-protocol.js';
 
 export type UiRequest =
   | { ui: 'state' }
@@ -16,7 +17,8 @@ export type UiRequest =
   | { ui: 'reveal'; vaultId: string; itemId: string }
   | { ui: 'set-origin'; vaultId: string; itemId: string; origin: string; allowed: boolean }
   | { ui: 'forget-denial'; origin: string; name: string }
-  | { ui: 'settings'; settings: Partial<Settings> };
+  | { ui: 'settings'; settings: Partial<Settings> }
+  | TeamUiRequest;
 
 export interface UiState {
   hasAccount: boolean;

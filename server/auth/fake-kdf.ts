@@ -3,9 +3,10 @@
 import { createHmac } from 'node:crypto';
 import type { z } from 'zod';
 import type { KdfParamsSchema } from '../../shared/protocol/common.js';
+import { DEFAULT_KDF } from '../../shared/crypto/kdf.js';
 
-/** Must match the client's default (shared/crypto DEFAULT_KDF: 64 MiB, 3 passes, 16-byte salt). */
-export const CLIENT_DEFAULT_KDF = { memLimitBytes: 64 * 1024 * 1024, opsLimit: 3, saltBytes: 16 };
+/** The client's default, so an unknown email looks like a fresh account (16-byte salt). */
+export const CLIENT_DEFAULT_KDF = { ...DEFAULT_KDF, saltBytes: 16 };
 
 export function fakeKdf(serverSecret: Buffer, email: string): z.infer<typeof KdfParamsSchema> {
   const salt = createHmac('sha256', serverSecret)

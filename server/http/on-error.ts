@@ -43,7 +43,7 @@ function isStoreFailure(err: unknown): boolean {
   // then fails with this message, which hides the original error (test/reliability disk-full).
   return (
     err instanceof Error &&
-    /Connection terminated|timeout exceeded when trying to connect|cannot rollback - no transaction is active/i.test(
+    /Connection terminated|timeout exceeded when trying to connect|not queryable|cannot rollback - no transaction is active/i.test(
       err.message,
     )
   );

@@ -19,7 +19,7 @@ export interface AuditEntry {
   createdAt: number;
 }
 
-const FLUSH_MS = 20;
+const FLUSH_MS = 250;
 const MAX_BATCH = 500;
 /** Beyond this many unwritten rows (database down), new rows are dropped and counted. */
 const MAX_PENDING = 50_000;

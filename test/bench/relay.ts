@@ -305,9 +305,10 @@ export async function benchRelay(): Promise<Record<string, number>> {
         path: '/json',
         headers: { authorization: 'Bearer x' },
       },
-      { name: 'proxy', origin: `http://127.0.0.1:${proxy.port}`, method: 'GET', path: '/json' },
+      { name: 'proxy', pid: proxy.child.pid, origin: `http://127.0.0.1:${proxy.port}`, method: 'GET', path: '/json' },
       {
         name: 'relay',
+        pid: childPid('server/main.ts'),
         origin: relay.url,
         method: 'POST',
         path: '/v1/forward',
@@ -315,7 +316,7 @@ export async function benchRelay(): Promise<Record<string, number>> {
         body: forwardBody('/json'),
       },
     ];
-    const sat: Record<string, Array<{ rps: number; p50: number; p99: number }>> = {
+    const sat: Record<string, Array<{ rps: number; p50: number; p99: number; cpuUs: number }>> = {
       direct: [],
       proxy: [],
       relay: [],

@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark in one run — a table per part and one JSON line at the end.
+export {};
 // Ratios are measured against baselines taken in the same run (these machines are noisy).
 type Bench = () => Promise<Record<string, number>>;
 

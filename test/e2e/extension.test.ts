@@ -323,12 +323,17 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
   });
 
   it('stays unlocked when the service worker is stopped', async () => {
+    await currentWorker(b).evaluate(() => ((globalThis as unknown as { __marker: number }).__marker = 1));
+    const restarted = b.context.waitForEvent('serviceworker', { timeout: 10_000 });
     const cdp = await b.context.newCDPSession(pop);
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     await cdp.detach();
     const page = await visit(`${pages.originA}/`);
     expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: true });
+    const worker = await restarted;
+    // A fresh worker (no marker) answered from the keys kept in storage.session.
+    expect(await worker.evaluate(() => (globalThis as unknown as { __marker?: number }).__marker)).toBeUndefined();
   });
 
   it('answers VAULT_LOCKED when locked, and works again after unlock', async () => {

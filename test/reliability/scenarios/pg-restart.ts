@@ -120,12 +120,13 @@ export async function checkPostgresRestart(opts: { concurrency?: number } = {}):
     ]);
     let verifier: RelayProcess | undefined;
     if (exit !== undefined) verifier = await startRelayProcess({ db: pg.url });
-    const lost = lostWrites(acked, await pullAll((verifier ?? setup.relay).url, setup.account)).length;
+    const lost = lostWrites(
+      acked,
+      await pullAll((verifier ?? setup.relay).url, setup.account),
+    ).length;
     await verifier?.stop();
     const died =
-      exit === undefined
-        ? ''
-        : `RELAY DIED (exit ${exit}: ${lastLogLine(setup.relay.output())}); `;
+      exit === undefined ? '' : `RELAY DIED (exit ${exit}: ${lastLogLine(setup.relay.output())}); `;
     const recoveryMs = state.recoveredAt ? state.recoveredAt - state.restartedAt : -1;
     return {
       name: 'PostgreSQL restarted under load',
