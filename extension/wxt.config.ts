@@ -16,7 +16,11 @@ export default defineConfig({
       extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
     },
     ...(browser === 'firefox'
-      ? { browser_specific_settings: { gecko: { id: 'keyhole@keyhole.dev', strict_min_version: '128.0' } } }
+      ? {
+          browser_specific_settings: {
+            gecko: { id: 'keyhole@keyhole.dev', strict_min_version: '128.0' },
+          },
+        }
       : {}),
   }),
 });

@@ -25,6 +25,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', requestLog(deps.logger));
   app.use('*', async (c, next) => {
     await next();
+    // A streamed answer (forward) was written to Node's response directly and set its own headers;
+    // touching c.res here would only build a throw-away Response per request.
+    if (c.res.headers.has('x-hono-already-sent')) return;
     c.header('x-content-type-options', 'nosniff');
     if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
   });

@@ -23,9 +23,31 @@ export function mountApproval(root: HTMLElement): void {
       return;
     }
     const buttons = [
-      h('button', { type: 'button', testid: 'approve', disabled: true, onclick: () => decide(head.id, 'once') }, 'Allow once'),
-      h('button', { type: 'button', testid: 'approve-always', disabled: true, onclick: () => decide(head.id, 'always') }, 'Always allow'),
-      h('button', { type: 'button', testid: 'deny', disabled: true, onclick: () => decide(head.id, 'deny') }, 'Deny'),
+      h(
+        'button',
+        {
+          type: 'button',
+          testid: 'approve',
+          disabled: true,
+          onclick: () => decide(head.id, 'once'),
+        },
+        'Allow once',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          testid: 'approve-always',
+          disabled: true,
+          onclick: () => decide(head.id, 'always'),
+        },
+        'Always allow',
+      ),
+      h(
+        'button',
+        { type: 'button', testid: 'deny', disabled: true, onclick: () => decide(head.id, 'deny') },
+        'Deny',
+      ),
     ];
     root.replaceChildren(
       h('h1', {}, 'Allow this site to use a secret?'),
@@ -39,9 +61,19 @@ export function mountApproval(root: HTMLElement): void {
         h('dt', {}, 'Sends to'),
         h('dd', { testid: 'approval-host' }, `${head.method} ${head.host}`),
       ),
-      h('p', { class: 'muted' }, 'The site never sees the secret; the relay puts it in place for this destination only.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'The site never sees the secret; the relay puts it in place for this destination only.',
+      ),
       ...buttons,
-      view.prompts.length > 1 ? h('p', { class: 'muted', testid: 'approval-queue' }, `${view.prompts.length - 1} more waiting`) : '',
+      view.prompts.length > 1
+        ? h(
+            'p',
+            { class: 'muted', testid: 'approval-queue' },
+            `${view.prompts.length - 1} more waiting`,
+          )
+        : '',
     );
     // A new prompt: arm after the background's delay, so a click meant for something else does not land here.
     if (head.id !== shownId) {

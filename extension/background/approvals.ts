@@ -91,7 +91,13 @@ export class ApprovalQueue {
   view(): ApprovalView {
     const armInMs = Math.max(0, this.clickDelayMs - (this.deps.now() - this.headShownAt));
     return {
-      prompts: this.queue.map(({ id, origin, secretName, host, method }) => ({ id, origin, secretName, host, method })),
+      prompts: this.queue.map(({ id, origin, secretName, host, method }) => ({
+        id,
+        origin,
+        secretName,
+        host,
+        method,
+      })),
       armInMs,
     };
   }

@@ -59,7 +59,10 @@ export async function forwardCall(
   const relay = await vault.relayFor(live);
   const fwd = buildForwardRequest(live.store, paramsFor(call));
   if (fwd.poll !== undefined || fwd.queue !== undefined) {
-    const done = await forwardAndPoll(relay, fwd, { signal, ...(fwd.poll ? { intervalMs: fwd.poll } : {}) });
+    const done = await forwardAndPoll(relay, fwd, {
+      signal,
+      ...(fwd.poll ? { intervalMs: fwd.poll } : {}),
+    });
     sink.head(done.status, '', pageHeaders(Object.entries(done.headers)));
     if (done.body) sink.chunk(new TextEncoder().encode(done.body));
     sink.end();

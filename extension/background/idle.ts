@@ -21,7 +21,10 @@ export function resetActivityThrottle(): void {
 
 /** True when the vault has been idle longer than the configured limit. */
 export async function isIdle(now = Date.now()): Promise<boolean> {
-  const [last, settings] = await Promise.all([getSession<number>(KEYS.lastActivity), getSettings()]);
+  const [last, settings] = await Promise.all([
+    getSession<number>(KEYS.lastActivity),
+    getSettings(),
+  ]);
   if (last === undefined) return false;
   return now - last > settings.idleMinutes * 60_000;
 }

@@ -72,7 +72,11 @@ export function startBackground(): void {
       p.onDisconnect.addListener(() => approvalPorts.delete(p));
       p.onMessage.addListener((msg) => {
         const m = msg as Partial<ApprovalToBackground>;
-        if (typeof m.decide !== 'string' || !['once', 'always', 'deny'].includes(m.decision as string)) return;
+        if (
+          typeof m.decide !== 'string' ||
+          !['once', 'always', 'deny'].includes(m.decision as string)
+        )
+          return;
         approvals.decide(m.decide, m.decision as ApprovalToBackground['decision']);
       });
       p.postMessage({ view: approvals.view() } satisfies BackgroundToApproval);
@@ -104,7 +108,9 @@ export function startBackground(): void {
   browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === IDLE_ALARM) void checkIdle();
     if (alarm.name === SYNC_ALARM) {
-      void vault.current().then((live) => (live ? vault.syncNow().catch(() => undefined) : undefined));
+      void vault
+        .current()
+        .then((live) => (live ? vault.syncNow().catch(() => undefined) : undefined));
     }
   });
 

@@ -70,7 +70,11 @@ export async function authorise(
   const out: FoundSecret[] = [];
   for (const name of names) {
     const found = await deps.find(name);
-    const access = decideAccess(found?.payload, origin, found ? await deps.isDenied(origin, name) : false);
+    const access = decideAccess(
+      found?.payload,
+      origin,
+      found ? await deps.isDenied(origin, name) : false,
+    );
     if (access === 'refuse' || !found) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
     if (access === 'ask') {
       try {
@@ -94,7 +98,11 @@ export async function authorise(
 }
 
 /** Names a request-mode call uses: its clientSecretName plus any `$(secret:NAME)` in the template. */
-async function requestNames(deps: PageCallDeps, params: Record<string, unknown>, main: FoundSecret | undefined) {
+async function requestNames(
+  deps: PageCallDeps,
+  params: Record<string, unknown>,
+  main: FoundSecret | undefined,
+) {
   const name = requestedName(params);
   if (!main) return [name];
   const texts: string[] = [];
@@ -117,7 +125,8 @@ async function requestNames(deps: PageCallDeps, params: Record<string, unknown>,
 function collect(value: unknown, into: string[], depth = 0): void {
   if (depth > 32) return;
   if (typeof value === 'string') into.push(value);
-  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) collect(v, into, depth + 1);
+  else if (typeof value === 'object' && value !== null)
+    for (const v of Object.values(value)) collect(v, into, depth + 1);
 }
 
 async function runRequest(
@@ -133,7 +142,14 @@ async function runRequest(
   const names = await requestNames(deps, params, main);
   if (names.length > 8) throw new KeyholeError('INVALID_REQUEST');
   const display = describeDestination(params.url, params.method);
-  const found = await authorise(deps, origin, names, display, (f) => checkPageRequest(params, f.payload.allowedHosts), signal);
+  const found = await authorise(
+    deps,
+    origin,
+    names,
+    display,
+    (f) => checkPageRequest(params, f.payload.allowedHosts),
+    signal,
+  );
   let request: PageRequest | undefined;
   for (const f of found) request = checkPageRequest(params, f.payload.allowedHosts);
   if (!request) throw new KeyholeError('INVALID_REQUEST');
@@ -149,14 +165,25 @@ async function runFetch(
   signal: AbortSignal,
 ): Promise<void> {
   if (!(await deps.isUnlocked())) throw new KeyholeError('VAULT_LOCKED');
-  if (typeof template.url !== 'string' || typeof template.headers !== 'object' || template.headers === null) {
+  if (
+    typeof template.url !== 'string' ||
+    typeof template.headers !== 'object' ||
+    template.headers === null
+  ) {
     throw new KeyholeError('INVALID_REQUEST');
   }
   const { names } = fetchSecretNames(template, await deps.names());
   if (names.length === 0) throw new KeyholeError('PLACEHOLDER_MISSING');
   if (names.length > 8) throw new KeyholeError('INVALID_REQUEST');
   const display = describeDestination(template.url, template.method);
-  const found = await authorise(deps, origin, names, display, (f) => checkFetchTemplate(template, [f.payload]), signal);
+  const found = await authorise(
+    deps,
+    origin,
+    names,
+    display,
+    (f) => checkFetchTemplate(template, [f.payload]),
+    signal,
+  );
   checkFetchTemplate(
     template,
     found.map((f) => f.payload),
@@ -196,7 +223,10 @@ export async function runPageOp(
   } catch (err) {
     if (signal.aborted) return;
     const e = err instanceof KeyholeError ? err : undefined;
-    send({ t: 'error', error: pageErrorBody(e?.code ?? 'INTERNAL', { status: e?.status, body: e?.body }) });
+    send({
+      t: 'error',
+      error: pageErrorBody(e?.code ?? 'INTERNAL', { status: e?.status, body: e?.body }),
+    });
   }
 }
 

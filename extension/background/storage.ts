@@ -53,7 +53,9 @@ export async function removeSession(key: string): Promise<void> {
 
 /** Content scripts must never read storage.session (Chrome's default, made explicit). */
 export async function restrictSessionStorage(): Promise<void> {
-  const session = browser.storage.session as { setAccessLevel?: (o: { accessLevel: string }) => Promise<void> };
+  const session = browser.storage.session as {
+    setAccessLevel?: (o: { accessLevel: string }) => Promise<void>;
+  };
   try {
     await session.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' });
   } catch {

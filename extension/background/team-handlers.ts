@@ -42,9 +42,12 @@ export async function handleTeamUi(vault: VaultService, req: TeamUiRequest): Pro
   switch (req.ui) {
     case 'team-list': {
       if (store.vaults().length === 0) await pullAll(relay, store);
-      return store.vaults().map(
-        (v): TeamVaultView => ({ id: v.id, kind: v.kind, name: v.kind === 'personal' ? 'Personal' : (v.name ?? v.id), role: v.role }),
-      );
+      return store.vaults().map((v): TeamVaultView => ({
+        id: v.id,
+        kind: v.kind,
+        name: v.kind === 'personal' ? 'Personal' : (v.name ?? v.id),
+        role: v.role,
+      }));
     }
     case 'team-create': {
       const res = await createTeam(relay, store, req.name);
@@ -57,7 +60,12 @@ export async function handleTeamUi(vault: VaultService, req: TeamUiRequest): Pro
         vaultId: req.vaultId,
         keyGeneration: res.keyGeneration,
         you: live.record.accountId,
-        members: res.members.map((m) => ({ accountId: m.accountId, email: m.email, role: m.role, fingerprint: m.fingerprint })),
+        members: res.members.map((m) => ({
+          accountId: m.accountId,
+          email: m.email,
+          role: m.role,
+          fingerprint: m.fingerprint,
+        })),
       } satisfies TeamMembersView;
     }
     case 'team-lookup': {
@@ -84,18 +92,16 @@ export async function handleTeamUi(vault: VaultService, req: TeamUiRequest): Pro
     }
     case 'team-audit': {
       const res = await readAudit(relay, store, req.vaultId, { limit: 100 });
-      return res.rows.map(
-        (r): TeamAuditRowView => ({
-          at: r.at,
-          accountEmail: r.accountEmail,
-          secretName: r.secretName,
-          origin: r.origin,
-          method: r.method,
-          host: r.host,
-          status: r.status,
-          errorCode: r.errorCode,
-        }),
-      );
+      return res.rows.map((r): TeamAuditRowView => ({
+        at: r.at,
+        accountEmail: r.accountEmail,
+        secretName: r.secretName,
+        origin: r.origin,
+        method: r.method,
+        host: r.host,
+        status: r.status,
+        errorCode: r.errorCode,
+      }));
     }
   }
 }

@@ -32,7 +32,9 @@ async function state(deps: UiDeps): Promise<UiState> {
     settings,
     denied,
     pendingApprovals: deps.pendingApprovals(),
-    ...(deps.vault.lastUnlockMs !== undefined ? { unlockMs: Math.round(deps.vault.lastUnlockMs) } : {}),
+    ...(deps.vault.lastUnlockMs !== undefined
+      ? { unlockMs: Math.round(deps.vault.lastUnlockMs) }
+      : {}),
   };
 }
 
@@ -40,8 +42,12 @@ function clampSettings(s: Partial<Settings>, current: Settings): Settings {
   const idle = Number(s.idleMinutes ?? current.idleMinutes);
   const sync = Number(s.syncMinutes ?? current.syncMinutes);
   return {
-    idleMinutes: Number.isFinite(idle) ? Math.min(Math.max(Math.round(idle), 1), 24 * 60) : DEFAULT_SETTINGS.idleMinutes,
-    syncMinutes: Number.isFinite(sync) ? Math.min(Math.max(Math.round(sync), 1), 24 * 60) : DEFAULT_SETTINGS.syncMinutes,
+    idleMinutes: Number.isFinite(idle)
+      ? Math.min(Math.max(Math.round(idle), 1), 24 * 60)
+      : DEFAULT_SETTINGS.idleMinutes,
+    syncMinutes: Number.isFinite(sync)
+      ? Math.min(Math.max(Math.round(sync), 1), 24 * 60)
+      : DEFAULT_SETTINGS.syncMinutes,
   };
 }
 
@@ -100,12 +106,17 @@ async function run(deps: UiDeps, req: UiRequest): Promise<unknown> {
 
 export async function handleUi(deps: UiDeps, req: unknown): Promise<UiResult> {
   try {
-    if (typeof req !== 'object' || req === null || typeof (req as { ui?: unknown }).ui !== 'string') {
+    if (
+      typeof req !== 'object' ||
+      req === null ||
+      typeof (req as { ui?: unknown }).ui !== 'string'
+    ) {
       throw new KeyholeError('INVALID_REQUEST');
     }
     return { ok: true, data: await run(deps, req as UiRequest) };
   } catch (err) {
-    if (err instanceof KeyholeError) return { ok: false, error: { code: err.code, message: err.message } };
+    if (err instanceof KeyholeError)
+      return { ok: false, error: { code: err.code, message: err.message } };
     return { ok: false, error: { code: 'INTERNAL', message: 'Something went wrong.' } };
   }
 }

@@ -18,7 +18,15 @@ import {
   VaultStore,
 } from '../../shared/client/index.js';
 import type { Session, SecretEntry, SyncConflict } from '../../shared/client/index.js';
-import { getLocal, getSession, KEYS, removeLocal, removeSession, setLocal, setSession } from './storage.js';
+import {
+  getLocal,
+  getSession,
+  KEYS,
+  removeLocal,
+  removeSession,
+  setLocal,
+  setSession,
+} from './storage.js';
 
 /** storage.local: what is needed to unlock again (the key bundle is ciphertext). */
 export interface AccountRecord {
@@ -164,7 +172,11 @@ export class VaultService {
       try {
         const report = await syncVaults(live.relay, live.store);
         await this.persistCache(live);
-        this.status = { state: 'ok', at: Date.now(), conflicts: mergeConflicts(this.status.conflicts, report.conflicts) };
+        this.status = {
+          state: 'ok',
+          at: Date.now(),
+          conflicts: mergeConflicts(this.status.conflicts, report.conflicts),
+        };
       } catch (err) {
         this.status = { ...this.status, state: 'error', at: Date.now(), error: errorCode(err) };
         throw err;
@@ -212,7 +224,10 @@ export class VaultService {
     const live = await this.requireLive();
     // Team role "user": may use, not see — a client policy, not cryptography (docs/teams.md).
     if (live.store.vaults().find((v) => v.id === vaultId)?.role === 'user') {
-      throw new KeyholeError('FORBIDDEN', 'Your team role (user) may use this secret but not see it.');
+      throw new KeyholeError(
+        'FORBIDDEN',
+        'Your team role (user) may use this secret but not see it.',
+      );
     }
     const entry = live.store.index(vaultId).byId.get(itemId);
     if (!entry) throw new KeyholeError('SECRET_NOT_FOUND');
@@ -221,7 +236,11 @@ export class VaultService {
   }
 
   /** Add (no itemId) or change a secret; pushes at once, merging on conflict. */
-  save(vaultId: string | undefined, itemId: string | undefined, input: Partial<SecretPayload>): Promise<string> {
+  save(
+    vaultId: string | undefined,
+    itemId: string | undefined,
+    input: Partial<SecretPayload>,
+  ): Promise<string> {
     return this.serial(async () => {
       const live = await this.requireLive();
       const vault = live.store.resolveVault(vaultId);
@@ -238,7 +257,12 @@ export class VaultService {
       }
       const id = itemId ?? live.store.newItemId();
       await this.push(live, vault.id, [
-        { itemId: id, baseRevision: base?.revision ?? 0, base: base?.payload ?? null, ours: payload },
+        {
+          itemId: id,
+          baseRevision: base?.revision ?? 0,
+          base: base?.payload ?? null,
+          ours: payload,
+        },
       ]);
       return id;
     });
@@ -249,12 +273,19 @@ export class VaultService {
       const live = await this.requireLive();
       const entry = live.store.index(vaultId).byId.get(itemId);
       if (!entry) throw new KeyholeError('SECRET_NOT_FOUND');
-      await this.push(live, vaultId, [{ itemId, baseRevision: entry.revision, base: entry.payload, ours: null }]);
+      await this.push(live, vaultId, [
+        { itemId, baseRevision: entry.revision, base: entry.payload, ours: null },
+      ]);
     });
   }
 
   /** "Always allow": add the origin to the secret's allowed origins (synced, encrypted). */
-  async setOrigin(vaultId: string, itemId: string, origin: string, allowed: boolean): Promise<void> {
+  async setOrigin(
+    vaultId: string,
+    itemId: string,
+    origin: string,
+    allowed: boolean,
+  ): Promise<void> {
     const live = await this.requireLive();
     const entry = live.store.index(vaultId).byId.get(itemId);
     if (!entry) throw new KeyholeError('SECRET_NOT_FOUND');
@@ -280,7 +311,10 @@ export class VaultService {
       ...accountKeys(session.unlocked),
     };
     const previous = await this.account();
-    if (previous && (previous.accountId !== session.accountId || previous.relayUrl !== session.relayUrl)) {
+    if (
+      previous &&
+      (previous.accountId !== session.accountId || previous.relayUrl !== session.relayUrl)
+    ) {
       await removeLocal(KEYS.vaultCache);
     }
     await setLocal(KEYS.account, {
@@ -311,7 +345,10 @@ export class VaultService {
     const account: UnlockedAccount = {
       accountId: record.accountId,
       accountKey: fromBase64url(record.accountKey),
-      keyPair: { publicKey: fromBase64url(record.publicKey), privateKey: fromBase64url(record.privateKey) },
+      keyPair: {
+        publicKey: fromBase64url(record.publicKey),
+        privateKey: fromBase64url(record.privateKey),
+      },
     };
     if (this.live) return this.live;
     await this.activate(record, account);
@@ -344,7 +381,11 @@ export class VaultService {
     await this.relayFor(live);
     try {
       const report = await pushWithMerge(live.relay, live.store, vaultId, writes);
-      this.status = { state: 'ok', at: Date.now(), conflicts: mergeConflicts(this.status.conflicts, report.conflicts) };
+      this.status = {
+        state: 'ok',
+        at: Date.now(),
+        conflicts: mergeConflicts(this.status.conflicts, report.conflicts),
+      };
     } finally {
       await this.persistCache(live);
     }
@@ -361,7 +402,9 @@ export class VaultService {
   }
 }
 
-function accountKeys(u: UnlockedAccount): Pick<UnlockedRecord, 'accountKey' | 'publicKey' | 'privateKey'> {
+function accountKeys(
+  u: UnlockedAccount,
+): Pick<UnlockedRecord, 'accountKey' | 'publicKey' | 'privateKey'> {
   return {
     accountKey: toBase64url(u.accountKey),
     publicKey: toBase64url(u.keyPair.publicKey),
@@ -389,7 +432,8 @@ function mergeConflicts(a: SyncConflict[], b: SyncConflict[]): SyncConflict[] {
 
 function dropUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(o))
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
 

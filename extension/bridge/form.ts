@@ -44,7 +44,8 @@ export function entriesToParams(entries: FormEntry[]): Record<string, unknown> {
       const n = Number(v);
       v = Number.isFinite(n) ? n : v;
     }
-    if (path.length === 1 && BOOLEAN_FIELDS.has(last) && typeof v === 'string') v = v === 'true' || v === 'on';
+    if (path.length === 1 && BOOLEAN_FIELDS.has(last) && typeof v === 'string')
+      v = v === 'true' || v === 'on';
     node[last] = v;
   }
   return out;
@@ -59,7 +60,8 @@ export function readFormEntries(form: HTMLFormElement): FormEntry[] {
     if (!name || control.disabled) continue;
     const type = (control.type || '').toLowerCase();
     if (SKIPPED_TYPES.has(type)) continue;
-    if ((type === 'checkbox' || type === 'radio') && !(control as HTMLInputElement).checked) continue;
+    if ((type === 'checkbox' || type === 'radio') && !(control as HTMLInputElement).checked)
+      continue;
     if ((type === 'number' || type === 'range') && control.value !== '') {
       const n = Number(control.value);
       entries.push({ name, value: Number.isFinite(n) ? n : control.value });

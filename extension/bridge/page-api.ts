@@ -104,7 +104,10 @@ export function installPageApi(win: Window & typeof globalThis): KeyholePageApi 
   }
 
   /** Run a request-mode call: collect the streamed body, then resolve with the parsed body. */
-  function runRequest(params: Record<string, unknown>, onStream: Callback | undefined): Promise<unknown> {
+  function runRequest(
+    params: Record<string, unknown>,
+    onStream: Callback | undefined,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let head: { status: number; headers: [string, string][] } | undefined;
       const decoder = new TextDecoderCtor();
@@ -186,7 +189,10 @@ export function installPageApi(win: Window & typeof globalThis): KeyholePageApi 
     return out;
   }
 
-  async function bodyToString(body: unknown, headers: Record<string, string>): Promise<string | undefined> {
+  async function bodyToString(
+    body: unknown,
+    headers: Record<string, string>,
+  ): Promise<string | undefined> {
     if (body === undefined || body === null) return undefined;
     if (typeof body === 'string') return body;
     if (body instanceof URLSearchParamsCtor) {
@@ -196,7 +202,8 @@ export function installPageApi(win: Window & typeof globalThis): KeyholePageApi 
     if (body instanceof ArrayBuffer || ArrayBuffer.isView(body) || body instanceof win.Blob) {
       return new ResponseCtor(body as BodyInit).text();
     }
-    if (body instanceof win.FormData || body instanceof ReadableStreamCtor) throw errorOf('INVALID_REQUEST');
+    if (body instanceof win.FormData || body instanceof ReadableStreamCtor)
+      throw errorOf('INVALID_REQUEST');
     // Qatium style: a plain object body is sent as JSON.
     headers['content-type'] ??= 'application/json';
     return stringify(body);
@@ -256,7 +263,13 @@ export function installPageApi(win: Window & typeof globalThis): KeyholePageApi 
                     cancel();
                   },
                 });
-            resolve(new ResponseCtor(stream, { status: reply.status, statusText: reply.statusText, headers: reply.headers }));
+            resolve(
+              new ResponseCtor(stream, {
+                status: reply.status,
+                statusText: reply.statusText,
+                headers: reply.headers,
+              }),
+            );
             break;
           }
           case 'chunk':
@@ -315,13 +328,22 @@ export function installPageApi(win: Window & typeof globalThis): KeyholePageApi 
   // Never fight another script over a global: define only what is still free, read-only.
   function defineGlobal(name: string, value: unknown): void {
     if (Object.getOwnPropertyDescriptor(win, name)) return;
-    Object.defineProperty(win, name, { value, writable: false, configurable: false, enumerable: false });
+    Object.defineProperty(win, name, {
+      value,
+      writable: false,
+      configurable: false,
+      enumerable: false,
+    });
   }
   defineGlobal('keyhole', api);
   defineGlobal('clientSecretRequest', clientSecretRequest);
 
   const announce = (): void => {
-    dispatch(new CustomEventCtor(READY_EVENT, { detail: Object.freeze({ info: api.info, provider: api }) }));
+    dispatch(
+      new CustomEventCtor(READY_EVENT, {
+        detail: Object.freeze({ info: api.info, provider: api }),
+      }),
+    );
   };
   win.addEventListener(REQUEST_READY_EVENT, announce);
   announce();

@@ -10,15 +10,22 @@ const PAGE_CODES = new Set<string>(PAGE_ERROR_CODES);
 export function toPageCode(code: unknown): string {
   if (typeof code === 'string' && PAGE_CODES.has(code)) return code;
   if (code === 'UNAUTHENTICATED') return 'VAULT_LOCKED';
-  if (code === 'SECRET_NOT_FOUND' || code === 'NOT_FOUND' || code === 'FORBIDDEN') return 'ORIGIN_NOT_ALLOWED';
+  if (code === 'SECRET_NOT_FOUND' || code === 'NOT_FOUND' || code === 'FORBIDDEN')
+    return 'ORIGIN_NOT_ALLOWED';
   if (code === 'STORE_UNAVAILABLE' || code === 'INTERNAL') return 'RELAY_UNAVAILABLE';
   return 'INVALID_REQUEST';
 }
 
 /** The only error body that leaves the background for a page. */
-export function pageErrorBody(code: unknown, extra: { status?: number; body?: unknown } = {}): PageErrorBody {
+export function pageErrorBody(
+  code: unknown,
+  extra: { status?: number; body?: unknown } = {},
+): PageErrorBody {
   const c = toPageCode(code);
-  const out: PageErrorBody = { code: c, message: isErrorCode(c) ? defaultMessage(c) : 'Request failed.' };
+  const out: PageErrorBody = {
+    code: c,
+    message: isErrorCode(c) ? defaultMessage(c) : 'Request failed.',
+  };
   if (c === 'UPSTREAM_ERROR') {
     if (typeof extra.status === 'number') out.status = extra.status;
     if (extra.body !== undefined) out.body = extra.body;

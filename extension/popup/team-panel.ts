@@ -89,7 +89,11 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
       { id: 'vault-switcher', testid: 'vault-switcher' },
       h('option', { value: '', selected: selected === undefined }, 'All vaults'),
       vaults.map((v) =>
-        h('option', { value: v.id, selected: v.id === selected }, v.kind === 'personal' ? 'Personal' : `${v.name} (${v.role})`),
+        h(
+          'option',
+          { value: v.id, selected: v.id === selected },
+          v.kind === 'personal' ? 'Personal' : `${v.name} (${v.role})`,
+        ),
       ),
     );
     select.addEventListener('change', () => {
@@ -103,8 +107,13 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
     return h('div', {}, h('label', { for: 'vault-switcher' }, 'Vault'), select);
   }
 
-  function memberRow(m: TeamMembersView['members'][number], canManage: boolean, myRole: Role): HTMLElement {
-    const mayRemove = canManage && m.accountId !== members?.you && (myRole === 'owner' || !manages(m.role));
+  function memberRow(
+    m: TeamMembersView['members'][number],
+    canManage: boolean,
+    myRole: Role,
+  ): HTMLElement {
+    const mayRemove =
+      canManage && m.accountId !== members?.you && (myRole === 'owner' || !manages(m.role));
     const key = m.accountId;
     return h(
       'div',
@@ -126,11 +135,14 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
                 confirmingRemove = '';
                 const team = selectedTeam();
                 if (!team) return;
-                void run<TeamRemovalView>({ ui: 'team-remove', vaultId: team.id, email: m.email }, (r) => {
-                  removal = r;
-                  loadMembers();
-                  host.refresh();
-                });
+                void run<TeamRemovalView>(
+                  { ui: 'team-remove', vaultId: team.id, email: m.email },
+                  (r) => {
+                    removal = r;
+                    loadMembers();
+                    host.refresh();
+                  },
+                );
               },
             },
             confirmingRemove === key ? `Really remove ${m.email}? (new team key)` : 'Remove',
@@ -140,15 +152,29 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
   }
 
   function inviteForm(team: TeamVaultView): HTMLElement {
-    const email = h('input', { id: 'invite-email', type: 'email', testid: 'team-invite-email', value: lookup?.email ?? '' });
+    const email = h('input', {
+      id: 'invite-email',
+      type: 'email',
+      testid: 'team-invite-email',
+      value: lookup?.email ?? '',
+    });
     const role = h(
       'select',
       { id: 'invite-role', testid: 'team-invite-role' },
-      INVITE_ROLES.filter((r) => team.role === 'owner' || !manages(r)).map((r) => h('option', { value: r }, r)),
+      INVITE_ROLES.filter((r) => team.role === 'owner' || !manages(r)).map((r) =>
+        h('option', { value: r }, r),
+      ),
     );
-    const expected = h('input', { id: 'invite-fp', testid: 'team-invite-fingerprint', placeholder: '3F9A-77C1-0B2E-D4A8-91FF' });
+    const expected = h('input', {
+      id: 'invite-fp',
+      testid: 'team-invite-fingerprint',
+      placeholder: '3F9A-77C1-0B2E-D4A8-91FF',
+    });
     const lookUp = () =>
-      void run<{ email: string; fingerprint: string }>({ ui: 'team-lookup', email: email.value.trim() }, (k) => (lookup = k));
+      void run<{ email: string; fingerprint: string }>(
+        { ui: 'team-lookup', email: email.value.trim() },
+        (k) => (lookup = k),
+      );
     const invite = () =>
       void run<{ email: string; role: Role }>(
         {
@@ -181,8 +207,16 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
             {},
             h('div', { class: 'muted' }, `Key fingerprint of ${lookup.email}:`),
             h('code', { testid: 'team-invite-fp' }, lookup.fingerprint),
-            h('div', { class: 'muted' }, 'Compare it with what they see in their Keyhole (not through the relay). A different fingerprint stops the invitation; nothing is sent.'),
-            h('button', { type: 'button', testid: 'team-invite', onclick: invite }, `Invite ${lookup.email}`),
+            h(
+              'div',
+              { class: 'muted' },
+              'Compare it with what they see in their Keyhole (not through the relay). A different fingerprint stops the invitation; nothing is sent.',
+            ),
+            h(
+              'button',
+              { type: 'button', testid: 'team-invite', onclick: invite },
+              `Invite ${lookup.email}`,
+            ),
           )
         : null,
     );
@@ -197,7 +231,11 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
         {
           type: 'button',
           testid: 'team-audit',
-          onclick: () => void run<TeamAuditRowView[]>({ ui: 'team-audit', vaultId: team.id }, (rows) => (audit = rows)),
+          onclick: () =>
+            void run<TeamAuditRowView[]>(
+              { ui: 'team-audit', vaultId: team.id },
+              (rows) => (audit = rows),
+            ),
         },
         manages(team.role) ? 'Show audit log' : 'Show my requests',
       ),
@@ -221,7 +259,9 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
       'div',
       { testid: 'team-view' },
       h('div', { class: 'muted' }, `Your role in ${team.name}: ${team.role}`),
-      team.role === 'user' ? h('div', { class: 'warn', testid: 'user-role-notice' }, USER_ROLE_TEXT) : null,
+      team.role === 'user'
+        ? h('div', { class: 'warn', testid: 'user-role-notice' }, USER_ROLE_TEXT)
+        : null,
       members
         ? [
             h('h3', {}, `Members (key generation ${members.keyGeneration})`),
@@ -247,7 +287,12 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
   }
 
   function createForm(): HTMLElement {
-    const name = h('input', { id: 'team-name', testid: 'team-create-name', placeholder: 'backend', autocomplete: 'off' });
+    const name = h('input', {
+      id: 'team-name',
+      testid: 'team-create-name',
+      placeholder: 'backend',
+      autocomplete: 'off',
+    });
     return h(
       'div',
       {},
@@ -259,12 +304,15 @@ export function createTeamPanel(host: TeamPanelHost): TeamPanel {
           type: 'button',
           testid: 'team-create',
           onclick: () =>
-            void run<{ vaultId: string; name: string }>({ ui: 'team-create', name: name.value.trim() }, (t) => {
-              notice = `Created team ${t.name}; you are its owner.`;
-              selected = t.vaultId;
-              load();
-              host.refresh();
-            }),
+            void run<{ vaultId: string; name: string }>(
+              { ui: 'team-create', name: name.value.trim() },
+              (t) => {
+                notice = `Created team ${t.name}; you are its owner.`;
+                selected = t.vaultId;
+                load();
+                host.refresh();
+              },
+            ),
         },
         'Create team',
       ),

@@ -34,7 +34,8 @@ export interface UiState {
   unlockMs?: number;
 }
 
-export type UiResult<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+export type UiResult<T = unknown> =
+  { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
 /** Approval window ⇄ background, on the approval port. */
 export type ApprovalToBackground = { decide: string; decision: Decision };

@@ -11,7 +11,11 @@ const TOKEN = /^Bearer ([A-Za-z0-9_-]{43})$/;
 export function requireSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const now = deps.now ?? Date.now;
   return async (c, next) => {
-    const match = TOKEN.exec(c.req.header('authorization') ?? '');
+    // Node's own header (when served by @hono/node-server) avoids building a Web Headers object.
+    const header =
+      (c.env as Partial<AppEnv['Bindings']> | undefined)?.incoming?.headers.authorization ??
+      c.req.header('authorization');
+    const match = TOKEN.exec(header ?? '');
     if (!match?.[1]) throw new KeyholeError('UNAUTHENTICATED');
     const tokenHash = hashToken(match[1]);
     const session = await findLiveSession(deps.store.db, tokenHash, now());

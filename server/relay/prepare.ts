@@ -12,6 +12,7 @@ import {
 } from '../../shared/policy/index.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import type { Database } from '../db/schema.js';
+import type { StoreDialect } from '../db/store-types.js';
 import type { OAuthTokens } from './oauth.js';
 import { openSecrets, type OpenedSecret } from './secrets.js';
 import { buildOutgoing, type OutgoingRequest } from './substitute.js';
@@ -59,6 +60,7 @@ export function precheck(req: ForwardRequest): { dest: Destination; used: Set<st
 
 export interface PrepareContext {
   db: Kysely<Database>;
+  dialect: StoreDialect;
   oauth: OAuthTokens;
 }
 
@@ -77,7 +79,7 @@ export async function prepareForward(
   for (const ref of req.secrets) audit.push({ vaultId: ref.vaultId, secretName: ref.name });
   let opened: OpenedSecret[];
   try {
-    opened = await openSecrets(ctx.db, accountId, req.secrets, (ref, payload) => {
+    opened = await openSecrets(ctx.db, ctx.dialect, accountId, req.secrets, (ref, payload) => {
       const entry = audit.find((a) => a.vaultId === ref.vaultId && a.secretName === ref.name);
       if (entry && payload) entry.secretName = payload.name;
     });

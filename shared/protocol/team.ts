@@ -87,8 +87,8 @@ export const RotateResponse = z.object({
   /** the removed account (absent for a plain rotation) */
   removedAccountId: Id.optional(),
   /**
-   * Items the removed member could have opened (every item live at removal; the client decrypts
-   * their names); the count of deleted items is given since their names are gone.
+   * Items the removed member could have opened: every item live at removal (the client decrypts
+   * their names). Empty for a plain rotation.
    */
   exposedItemIds: z.array(Id),
   items: z.array(z.object({ id: Id, revision: Revision })),

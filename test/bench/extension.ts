@@ -25,12 +25,19 @@ const round = (x: number) => Math.round(x * 100) / 100;
 export async function benchExtension(): Promise<Record<string, number>> {
   const mock = await startMockApi();
   const pages = await startPages();
-  const relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: `127.0.0.2:${mock.port}`, KEYHOLE_LOG_LEVEL: 'warn' } });
+  const relay = await spawnRelay({
+    env: { KEYHOLE_ALLOW_PRIVATE: `127.0.0.2:${mock.port}`, KEYHOLE_LOG_LEVEL: 'warn' },
+  });
   const b = await launchWithExtension();
   try {
     const pop = await openPopup(b);
     await popup.signup(pop, relay.url, `bench-${Date.now()}@example.com`, PASSWORD);
-    await popup.addSecret(pop, { name: 'bench', value: 'sk-bench-0123456789', hosts: [mock.origin], origins: [pages.originA] });
+    await popup.addSecret(pop, {
+      name: 'bench',
+      value: 'sk-bench-0123456789',
+      hosts: [mock.origin],
+      origins: [pages.originA],
+    });
 
     const page = await b.context.newPage();
     await page.goto(`${pages.originA}/`);
@@ -45,7 +52,12 @@ export async function benchExtension(): Promise<Record<string, number>> {
         const viaExtension: number[] = [];
         const direct: number[] = [];
         const bridge: number[] = [];
-        const params = { clientSecretName: 'bench', url, method: 'GET', headers: { Authorization: 'Bearer $CLIENT_SECRET' } };
+        const params = {
+          clientSecretName: 'bench',
+          url,
+          method: 'GET',
+          headers: { Authorization: 'Bearer $CLIENT_SECRET' },
+        };
         for (let i = 0; i < runs + warmup; i++) {
           let t = performance.now();
           await w.clientSecretRequest(params);
@@ -74,7 +86,10 @@ export async function benchExtension(): Promise<Record<string, number>> {
       await popup.lock(pop);
       await popup.unlock(pop, PASSWORD);
       const ms = await pop.evaluate(async () => {
-        const res = (await chrome.runtime.sendMessage({ ui: 'state' })) as { ok: boolean; data: { unlockMs?: number } };
+        const res = (await chrome.runtime.sendMessage({ ui: 'state' })) as {
+          ok: boolean;
+          data: { unlockMs?: number };
+        };
         return res.data.unlockMs ?? NaN;
       });
       unlocks.push(ms);

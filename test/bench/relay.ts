@@ -149,7 +149,9 @@ async function once(pool: Pool, t: Target): Promise<number> {
 }
 
 /** Closed loop: CONNECTIONS workers, each sending as soon as its previous answer arrived. */
-async function saturate(t: Target): Promise<{ rps: number; p50: number; p99: number; cpuUs: number }> {
+async function saturate(
+  t: Target,
+): Promise<{ rps: number; p50: number; p99: number; cpuUs: number }> {
   const pool = new Pool(t.origin, { connections: CONNECTIONS, pipelining: 1 });
   const lat: number[] = [];
   for (let i = 0; i < 200; i++) await once(pool, t); // warm-up: connections, JIT
@@ -165,7 +167,12 @@ async function saturate(t: Target): Promise<{ rps: number; p50: number; p99: num
   const cpuUs = ((cpuMs(t.pid) - cpu0) * 1000) / lat.length;
   await pool.close();
   const sorted = Float64Array.from(lat).sort();
-  return { rps: lat.length / elapsed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), cpuUs };
+  return {
+    rps: lat.length / elapsed,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    cpuUs,
+  };
 }
 
 /** Open loop at PACED_RPS: latency without queueing. */
@@ -305,7 +312,13 @@ export async function benchRelay(): Promise<Record<string, number>> {
         path: '/json',
         headers: { authorization: 'Bearer x' },
       },
-      { name: 'proxy', pid: proxy.child.pid, origin: `http://127.0.0.1:${proxy.port}`, method: 'GET', path: '/json' },
+      {
+        name: 'proxy',
+        pid: proxy.child.pid,
+        origin: `http://127.0.0.1:${proxy.port}`,
+        method: 'GET',
+        path: '/json',
+      },
       {
         name: 'relay',
         pid: childPid('server/main.ts'),
@@ -336,7 +349,8 @@ export async function benchRelay(): Promise<Record<string, number>> {
       streamDirect.push(await firstByte({ ...targets[0]!, path: '/sse' }));
       streamRelay.push(await firstByte({ ...targets[2]!, body: forwardBody('/sse') }));
     }
-    const m = (name: string, key: 'rps' | 'p50' | 'p99' | 'cpuUs') => median(sat[name]!.map((s) => s[key]));
+    const m = (name: string, key: 'rps' | 'p50' | 'p99' | 'cpuUs') =>
+      median(sat[name]!.map((s) => s[key]));
     const mp = (name: string, key: 'p50' | 'p99') => median(pace[name]!.map((s) => s[key]));
     const out: Record<string, number> = {};
     for (const name of ['direct', 'proxy', 'relay']) {

@@ -14,6 +14,16 @@ const port = await new Promise<number>((r) => up.stdout!.on('data', (d: Buffer) 
 const hp = `127.0.0.2:${port}`;
 const dir = mkdtempSync(join(tmpdir(), 'kb-'));
 const relay = await startRelay({ port: 0, host: '127.0.0.1', db: join(dir, 'k.db'), env: { KEYHOLE_ALLOW_PRIVATE: hp, KEYHOLE_LOG_LEVEL: 'warn' }, announce: () => undefined });
+const ex = relay.store.db.getExecutor() as unknown as { executeQuery: (q: { sql: string }, id: unknown) => Promise<unknown> };
+const orig = ex.executeQuery.bind(ex);
+const timing = new Map<string, [number, number]>();
+ex.executeQuery = async (q, id) => {
+  const t0 = performance.now();
+  try { return await orig(q, id); } finally {
+    const k = q.sql.slice(0, 60); const e = timing.get(k) ?? [0, 0]; e[0]++; e[1] += performance.now() - t0; timing.set(k, e);
+  }
+};
+process.on('exit', () => { for (const [k, [n, ms]] of timing) console.log(String(n).padStart(6), ms.toFixed(0).padStart(6), 'ms', k); });
 const a = await signedIn(relay.url);
 const itemId = newId();
 const enc = encryptItem(randomBytes(32), a.vaultId, itemId, { name: 'b', type: 'bearer', value: 'sk-abcdefabcdef', allowedHosts: [`http://${hp}`], allowedOrigins: [], description: '' });

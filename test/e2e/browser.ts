@@ -37,7 +37,9 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
       `--load-extension=${EXTENSION_DIR}`,
     ],
   });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const worker =
+    context.serviceWorkers()[0] ??
+    (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
   const extensionId = new URL(worker.url()).host;
   return {
     context,
@@ -90,6 +92,8 @@ export const popup = {
     await page.getByTestId('secret-hosts').fill(s.hosts.join('\n'));
     await page.getByTestId('secret-origins').fill((s.origins ?? []).join('\n'));
     await page.getByTestId('save-secret').click();
-    await page.locator(`[data-testid="secret-row"][data-name="${s.name}"]`).waitFor({ timeout: 15_000 });
+    await page
+      .locator(`[data-testid="secret-row"][data-name="${s.name}"]`)
+      .waitFor({ timeout: 15_000 });
   },
 };

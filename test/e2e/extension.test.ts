@@ -30,7 +30,20 @@ async function visit(url: string): Promise<Page> {
 }
 
 function approvalWindow(): Promise<Page> {
-  return b.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approval.html'), timeout: 10_000 });
+  return b.context.waitForEvent('page', {
+    predicate: (p) => p.url().includes('/approval.html'),
+    timeout: 10_000,
+  });
+}
+
+/** Click in the approval window; the window may close as a result (that is the click working). */
+async function clickIn(w: Page, testid: string): Promise<void> {
+  await w
+    .getByTestId(testid)
+    .click()
+    .catch((err: unknown) => {
+      if (!w.isClosed()) throw err;
+    });
 }
 
 async function textOf(page: Page, testid: string): Promise<string | null> {
@@ -41,7 +54,10 @@ async function textOf(page: Page, testid: string): Promise<string | null> {
 
 async function noApprovalWindowWithin(ms: number): Promise<boolean> {
   try {
-    await b.context.waitForEvent('page', { predicate: (p) => p.url().includes('/approval.html'), timeout: ms });
+    await b.context.waitForEvent('page', {
+      predicate: (p) => p.url().includes('/approval.html'),
+      timeout: ms,
+    });
     return false;
   } catch {
     return true;
@@ -68,7 +84,9 @@ beforeAll(async () => {
   }
   // Argon2id at the floor (19 MiB, t=2) for the test account: same code path, faster suite.
   await currentWorker(b).evaluate(() =>
-    chrome.storage.local.set({ 'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 } }),
+    chrome.storage.local.set({
+      'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
+    }),
   );
 });
 
@@ -83,7 +101,12 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
   it('signs up and adds secrets in the popup', async () => {
     pop = await openPopup(b);
     await popup.signup(pop, relay.url, `e2e-${Date.now()}@example.com`, PASSWORD);
-    await popup.addSecret(pop, { name: 'openai', value: SECRET, hosts: [mock.origin], origins: [pages.originA] });
+    await popup.addSecret(pop, {
+      name: 'openai',
+      value: SECRET,
+      hosts: [mock.origin],
+      origins: [pages.originA],
+    });
     await popup.addSecret(pop, { name: 'second', value: SECOND, hosts: [mock.origin] });
     expect(await pop.getByTestId('secret-row').count()).toBe(2);
     // Masked until an explicit click.
@@ -117,17 +140,20 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
     expect(await textOf(w, 'approval-origin')).toBe(pages.originB);
     expect(await textOf(w, 'approval-secret')).toBe('openai');
     expect(await textOf(w, 'approval-host')).toBe(`POST ${mock.origin}`);
-    await w.getByTestId('approve').click();
+    await clickIn(w, 'approve');
     expect(await call).toMatchObject({ ok: true, value: { ok: true } });
 
     win = approvalWindow();
     call = witness.request(page, echo('openai'));
     w = await win;
-    await w.getByTestId('deny').click();
+    await clickIn(w, 'deny');
     expect(await call).toMatchObject({ ok: false, code: 'USER_DENIED' });
 
     const noWindow = noApprovalWindowWithin(800);
-    expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
+    expect(await witness.request(page, echo('openai'))).toMatchObject({
+      ok: false,
+      code: 'ORIGIN_NOT_ALLOWED',
+    });
     expect(await noWindow).toBe(true);
   });
 
@@ -140,10 +166,13 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
 
     await pop.reload();
     await pop.getByTestId('denied-row').filter({ hasText: 'second' }).getByRole('button').click();
-    await pop.getByTestId('denied-row').filter({ hasText: 'second' }).waitFor({ state: 'detached' });
+    await pop
+      .getByTestId('denied-row')
+      .filter({ hasText: 'second' })
+      .waitFor({ state: 'detached' });
     win = approvalWindow();
     call = witness.request(page, echo('second'));
-    await (await win).getByTestId('approve-always').click();
+    await clickIn(await win, 'approve-always');
     expect(await call).toMatchObject({ ok: true });
     expect(await witness.has(page, 'second')).toBe(true);
     const noWindow = noApprovalWindowWithin(500);
@@ -154,18 +183,27 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
 
   it('judges a cross-origin iframe by its own origin', async () => {
     // B (denied for openai this session) framed inside A (allowed): the frame gets nothing.
-    const parent = await visit(`${pages.originA}/frame?src=${encodeURIComponent(`${pages.originB}/`)}`);
+    const parent = await visit(
+      `${pages.originA}/frame?src=${encodeURIComponent(`${pages.originB}/`)}`,
+    );
     const frameB = parent.frames().find((f) => f.url().startsWith(pages.originB));
     expect(frameB).toBeDefined();
-    expect(await witness.request(frameB!, echo('openai'))).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
+    expect(await witness.request(frameB!, echo('openai'))).toMatchObject({
+      ok: false,
+      code: 'ORIGIN_NOT_ALLOWED',
+    });
     // A framed inside B: the frame is allowed although its parent is not.
-    const parentB = await visit(`${pages.originB}/frame?src=${encodeURIComponent(`${pages.originA}/`)}`);
+    const parentB = await visit(
+      `${pages.originB}/frame?src=${encodeURIComponent(`${pages.originA}/`)}`,
+    );
     const frameA = parentB.frames().find((f) => f.url().startsWith(pages.originA));
     expect(await witness.request(frameA!, echo('openai'))).toMatchObject({ ok: true });
   });
 
   it('ignores spoofed call messages from another frame or with a foreign shape', async () => {
-    const parent = await visit(`${pages.originA}/frame?src=${encodeURIComponent(`${pages.originB}/`)}`);
+    const parent = await visit(
+      `${pages.originA}/frame?src=${encodeURIComponent(`${pages.originB}/`)}`,
+    );
     const frameB = parent.frames().find((f) => f.url().startsWith(pages.originB))!;
     const before = mock.received.length;
     // The framed page posts a well-formed call to its (allowed) parent: the parent's content
@@ -196,10 +234,18 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
         new Promise<string>((resolve) => {
           const ch = new MessageChannel();
           ch.port1.onmessage = (e) => resolve(JSON.stringify(e.data));
-          window.postMessage({ type: 'keyhole:call', id: 'spoof2', origin: 'http://127.0.0.1' }, location.origin, [ch.port2]);
+          window.postMessage(
+            { type: 'keyhole:call', id: 'spoof2', origin: 'http://127.0.0.1' },
+            location.origin,
+            [ch.port2],
+          );
           ch.port1.postMessage({
             op: 'request',
-            params: { clientSecretName: 'openai', url: `${mockOrigin}/echo`, headers: { Authorization: '$CLIENT_SECRET' } },
+            params: {
+              clientSecretName: 'openai',
+              url: `${mockOrigin}/echo`,
+              headers: { Authorization: '$CLIENT_SECRET' },
+            },
           });
           setTimeout(() => resolve('no answer'), 1500);
         }),
@@ -215,7 +261,12 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
           window.postMessage({ type: 'keyhole:call', id: 'spoof3' }, location.origin, [ch.port2]);
           ch.port1.postMessage({
             op: 'request',
-            params: { clientSecretName: 'openai', origin: claimed, url: `${mockOrigin}/echo`, headers: { Authorization: '$CLIENT_SECRET' } },
+            params: {
+              clientSecretName: 'openai',
+              origin: claimed,
+              url: `${mockOrigin}/echo`,
+              headers: { Authorization: '$CLIENT_SECRET' },
+            },
           });
           setTimeout(() => resolve('no answer'), 3000);
         }),
@@ -231,13 +282,19 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
     const out = await witness.fetch(page, `${mock.origin}/stream`, {
       headers: { Authorization: 'Bearer $(secret:openai)' },
     });
-    expect(out).toMatchObject({ ok: true, status: 200, text: 'chunk-0\nchunk-1\nchunk-2\nchunk-3\nchunk-4\n' });
+    expect(out).toMatchObject({
+      ok: true,
+      status: 200,
+      text: 'chunk-0\nchunk-1\nchunk-2\nchunk-3\nchunk-4\n',
+    });
     expect((out as { chunks: number }).chunks).toBeGreaterThan(1);
     expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
     // Request mode with stream + onStream.
     const pieces = await page.evaluate(async (url) => {
       const got: string[] = [];
-      const body = await (window as unknown as { clientSecretRequest(p: unknown): Promise<unknown> }).clientSecretRequest({
+      const body = await (
+        window as unknown as { clientSecretRequest(p: unknown): Promise<unknown> }
+      ).clientSecretRequest({
         clientSecretName: 'openai',
         url,
         headers: { Authorization: 'Bearer $CLIENT_SECRET' },
@@ -259,7 +316,10 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
         const f = document.getElementById('f') as HTMLFormElement;
         (f.elements.namedItem('clientSecretName') as HTMLInputElement).value = 'openai';
         (f.elements.namedItem('url') as HTMLInputElement).value = url;
-        const w = window as unknown as { clientSecretRequest(e: Event): Promise<unknown>; __form?: unknown };
+        const w = window as unknown as {
+          clientSecretRequest(e: Event): Promise<unknown>;
+          __form?: unknown;
+        };
         f.addEventListener('submit', (e) => {
           w.clientSecretRequest(e).then(
             (r) => (w.__form = { ok: true, r }),
@@ -270,7 +330,9 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
       { url: `${mock.origin}/echo` },
     );
     await page.locator('input[type=submit]').click();
-    await page.waitForFunction(() => (window as unknown as { __form?: unknown }).__form !== undefined);
+    await page.waitForFunction(
+      () => (window as unknown as { __form?: unknown }).__form !== undefined,
+    );
     const result = await page.evaluate(() => (window as unknown as { __form?: unknown }).__form);
     witness.seen.push(JSON.stringify(result));
     expect(result).toMatchObject({ ok: true, r: { ok: true, method: 'POST' } });
@@ -281,23 +343,38 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
   it('reports request errors with their codes', async () => {
     const page = await visit(`${pages.originA}/`);
     const upstream = await witness.request(page, echo('openai', { url: `${mock.origin}/fail` }));
-    expect(upstream).toMatchObject({ ok: false, code: 'UPSTREAM_ERROR', status: 401, body: { error: 'bad key' } });
-    expect(await witness.request(page, echo('openai', { url: 'https://example.com/x' }))).toMatchObject({
+    expect(upstream).toMatchObject({
+      ok: false,
+      code: 'UPSTREAM_ERROR',
+      status: 401,
+      body: { error: 'bad key' },
+    });
+    expect(
+      await witness.request(page, echo('openai', { url: 'https://example.com/x' })),
+    ).toMatchObject({
       ok: false,
       code: 'HOST_NOT_ALLOWED',
     });
-    expect(await witness.request(page, echo('openai', { headers: { Authorization: 'none' } }))).toMatchObject({
+    expect(
+      await witness.request(page, echo('openai', { headers: { Authorization: 'none' } })),
+    ).toMatchObject({
       ok: false,
       code: 'PLACEHOLDER_MISSING',
     });
-    expect(await witness.request(page, echo('openai', { method: 'BREW' }))).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    expect(await witness.request(page, echo('openai', { method: 'BREW' }))).toMatchObject({
+      ok: false,
+      code: 'INVALID_REQUEST',
+    });
     // A hostile upstream that reflects the credential: the page must not get it back.
     await witness.request(page, echo('openai', { url: `${mock.origin}/reflect` }));
   });
 
   it('polls queued requests (Skapi poll/queue) until done', async () => {
     const page = await visit(`${pages.originA}/`);
-    const out = await witness.request(page, echo('openai', { poll: 100, queue: 'e2e', expires: 60 }));
+    const out = await witness.request(
+      page,
+      echo('openai', { poll: 100, queue: 'e2e', expires: 60 }),
+    );
     expect(out).toMatchObject({ ok: true, value: { ok: true, method: 'POST' } });
     expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
   });
@@ -310,37 +387,53 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
     const w = await win;
     const codes = (await Promise.race([
       Promise.all(calls.slice(3)),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('flood not capped')), 5000)),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('flood not capped')), 5000),
+      ),
     ])) as { code?: string }[];
     expect(codes.map((c) => c.code)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
     expect(await w.getByTestId('approval-queue').textContent()).toContain('2 more');
     await w.close();
-    expect((await Promise.all(calls.slice(0, 3))).map((c) => (c as { code?: string }).code)).toEqual([
-      'USER_DENIED',
-      'USER_DENIED',
-      'USER_DENIED',
-    ]);
+    expect(
+      (await Promise.all(calls.slice(0, 3))).map((c) => (c as { code?: string }).code),
+    ).toEqual(['USER_DENIED', 'USER_DENIED', 'USER_DENIED']);
   });
 
   it('stays unlocked when the service worker is stopped', async () => {
-    await currentWorker(b).evaluate(() => ((globalThis as unknown as { __marker: number }).__marker = 1));
-    const restarted = b.context.waitForEvent('serviceworker', { timeout: 10_000 });
+    await currentWorker(b).evaluate(
+      () => ((globalThis as unknown as { __marker: number }).__marker = 1),
+    );
     const cdp = await b.context.newCDPSession(pop);
+    const stopped = new Promise<void>((resolve) => {
+      cdp.on(
+        'ServiceWorker.workerVersionUpdated',
+        (e: { versions: { runningStatus: string }[] }) => {
+          if (e.versions.some((v) => v.runningStatus === 'stopped')) resolve();
+        },
+      );
+    });
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
+    await stopped;
     await cdp.detach();
     const page = await visit(`${pages.originA}/`);
     expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: true });
-    const worker = await restarted;
-    // A fresh worker (no marker) answered from the keys kept in storage.session.
-    expect(await worker.evaluate(() => (globalThis as unknown as { __marker?: number }).__marker)).toBeUndefined();
+    // A fresh worker (no marker) answered, from the keys kept in storage.session.
+    expect(
+      await currentWorker(b).evaluate(
+        () => (globalThis as unknown as { __marker?: number }).__marker,
+      ),
+    ).toBeUndefined();
   });
 
   it('answers VAULT_LOCKED when locked, and works again after unlock', async () => {
     await pop.reload();
     await popup.lock(pop);
     const page = await visit(`${pages.originA}/`);
-    expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: false, code: 'VAULT_LOCKED' });
+    expect(await witness.request(page, echo('openai'))).toMatchObject({
+      ok: false,
+      code: 'VAULT_LOCKED',
+    });
     expect(await witness.has(page, 'openai')).toBe(false);
     await popup.unlock(pop, PASSWORD);
     expect(await witness.request(page, echo('openai'))).toMatchObject({ ok: true });

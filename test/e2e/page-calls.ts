@@ -20,13 +20,29 @@ export class PageWitness {
   /** clientSecretRequest(params) in the page's main world. */
   async request(target: Page | Frame, params: Record<string, unknown>): Promise<CallOutcome> {
     const out = await target.evaluate(async (p) => {
-      const w = window as unknown as { clientSecretRequest(x: unknown): Promise<unknown>; __ready?: Promise<unknown> };
+      const w = window as unknown as {
+        clientSecretRequest(x: unknown): Promise<unknown>;
+        __ready?: Promise<unknown>;
+      };
       await w.__ready;
       try {
         return { ok: true as const, value: await w.clientSecretRequest(p) };
       } catch (e) {
-        const err = e as { code: string; message: string; status?: number; body?: unknown; name: string };
-        return { ok: false as const, code: err.code, message: err.message, status: err.status, body: err.body, name: err.name };
+        const err = e as {
+          code: string;
+          message: string;
+          status?: number;
+          body?: unknown;
+          name: string;
+        };
+        return {
+          ok: false as const,
+          code: err.code,
+          message: err.message,
+          status: err.status,
+          body: err.body,
+          name: err.name,
+        };
       }
     }, params);
     this.seen.push(JSON.stringify(out));
@@ -38,10 +54,16 @@ export class PageWitness {
     target: Page | Frame,
     url: string,
     init: Record<string, unknown>,
-  ): Promise<{ ok: true; status: number; chunks: number; text: string; contentType: string | null } | CallOutcome> {
+  ): Promise<
+    | { ok: true; status: number; chunks: number; text: string; contentType: string | null }
+    | CallOutcome
+  > {
     const out = await target.evaluate(
       async ({ url, init }) => {
-        const w = window as unknown as { keyhole: { fetch(u: string, i: unknown): Promise<Response> }; __ready?: Promise<unknown> };
+        const w = window as unknown as {
+          keyhole: { fetch(u: string, i: unknown): Promise<Response> };
+          __ready?: Promise<unknown>;
+        };
         await w.__ready;
         try {
           const res = await w.keyhole.fetch(url, init);
@@ -55,7 +77,13 @@ export class PageWitness {
             chunks++;
             text += dec.decode(value, { stream: true });
           }
-          return { ok: true as const, status: res.status, chunks, text, contentType: res.headers.get('content-type') };
+          return {
+            ok: true as const,
+            status: res.status,
+            chunks,
+            text,
+            contentType: res.headers.get('content-type'),
+          };
         } catch (e) {
           const err = e as { code: string; message: string; name: string };
           return { ok: false as const, code: err.code, message: err.message, name: err.name };
@@ -69,7 +97,10 @@ export class PageWitness {
 
   async has(target: Page | Frame, name: string): Promise<boolean> {
     const out = await target.evaluate(async (n) => {
-      const w = window as unknown as { keyhole: { secrets: { has(x: string): Promise<boolean> } }; __ready?: Promise<unknown> };
+      const w = window as unknown as {
+        keyhole: { secrets: { has(x: string): Promise<boolean> } };
+        __ready?: Promise<unknown>;
+      };
       await w.__ready;
       return w.keyhole.secrets.has(n);
     }, name);

@@ -56,12 +56,26 @@ export async function startMockApi(host = '127.0.0.2'): Promise<MockApi> {
         res.writeHead(204, CORS).end();
         return;
       }
-      received.push({ method: req.method ?? '', path: url.pathname + url.search, headers: req.headers, body });
+      received.push({
+        method: req.method ?? '',
+        path: url.pathname + url.search,
+        headers: req.headers,
+        body,
+      });
       if (url.pathname === '/echo' || url.pathname === '/bench') {
         const auth = String(req.headers.authorization ?? '');
         res.writeHead(200, { 'content-type': 'application/json', ...CORS });
         // Never reflect the credential itself: report only that one arrived and its length.
-        res.end(JSON.stringify({ ok: true, method: req.method, path: url.pathname, query: url.search, authLength: auth.length, body }));
+        res.end(
+          JSON.stringify({
+            ok: true,
+            method: req.method,
+            path: url.pathname,
+            query: url.search,
+            authLength: auth.length,
+            body,
+          }),
+        );
       } else if (url.pathname === '/stream') {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...CORS });
         let i = 0;

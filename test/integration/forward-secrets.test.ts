@@ -335,12 +335,18 @@ describe('forward: secret types, access, audit, no leaks', () => {
   });
 
   it('writes audit rows (successes and failures), never a value', async () => {
-    await new Promise((r) => setTimeout(r, 200)); // batched writes
     const db = new BetterSqlite3(w.dbPath, { readonly: true });
     try {
-      const rows = db
-        .prepare('select * from audit_log where vault_id = ? order by created_at')
-        .all(w.vaultId) as Array<Record<string, unknown>>;
+      const read = () =>
+        db
+          .prepare('select * from audit_log where vault_id = ? order by created_at')
+          .all(w.vaultId) as Array<Record<string, unknown>>;
+      // Rows are written in batches (every 250 ms): wait for the last test's row.
+      const lastRow = (r: Record<string, unknown>) =>
+        r.secret_name === 'narrow' && r.error_code === 'HOST_NOT_ALLOWED';
+      for (let i = 0; i < 50 && !read().some(lastRow); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const rows = read();
       expect(rows.length).toBeGreaterThan(8);
       const ok = rows.find((r) => r.secret_name === 'tok')!;
       expect(ok).toMatchObject({

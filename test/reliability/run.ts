@@ -4,6 +4,7 @@
 // (500), KEYHOLE_SLOWLORIS_SECONDS (15), KEYHOLE_KILL9_ITERATIONS (5), KEYHOLE_RELIABILITY_FUZZ_RUNS
 // (5000), KEYHOLE_RELIABILITY_ONLY (comma list of: fuzz,faults,load,slowloris,pg-restart).
 import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { freshPostgresUrl } from '../helpers/postgres.js';
 import { guard, type Check } from './lib/check.js';
 import { setupForwarding } from './lib/forwarding.js';
@@ -203,8 +204,12 @@ const out = [
 for (const r of rows) out.push(line(r.area, r.figures, r.result));
 process.stdout.write(`${out.join('\n')}\n`);
 
+const machine = `${cpus().length} cores, load average ${loadavg()
+  .map((n) => n.toFixed(1))
+  .join(' ')} at the end (other work on the machine inflates latencies)`;
+process.stdout.write(`${machine}\n`);
 const failed = rows.some((r) => r.result === 'FAIL');
 process.stdout.write(
-  `${JSON.stringify({ reliability: { pass: !failed, load, slowloris: slow, faults, fuzz, dataLost: lost, acknowledged } })}\n`,
+  `${JSON.stringify({ reliability: { pass: !failed, machine, load, slowloris: slow, faults, fuzz, dataLost: lost, acknowledged } })}\n`,
 );
 process.exit(failed ? 1 : 0);

@@ -76,7 +76,9 @@ describe('ApprovalQueue', () => {
 
   it('caps pending prompts per origin (RATE_LIMITED) without blocking other origins', async () => {
     const { q } = setup({ maxPerOrigin: 3 });
-    const flood = [1, 2, 3, 4, 5].map(() => q.ask(prompt('https://flood.example')).catch((e: { code: string }) => e.code));
+    const flood = [1, 2, 3, 4, 5].map(() =>
+      q.ask(prompt('https://flood.example')).catch((e: { code: string }) => e.code),
+    );
     const other = q.ask(prompt('https://fine.example'));
     await tick();
     expect(await flood[3]).toBe('RATE_LIMITED');
@@ -99,7 +101,7 @@ describe('ApprovalQueue', () => {
     q.windowRemoved(99); // some other window
     expect(q.pendingCount()).toBe(1);
     q.windowRemoved(1);
-    await expect(b).resolves.toBe<Decision>('deny');
+    await expect(b).resolves.toBe('deny' satisfies Decision);
   });
 
   it('denies rather than waiting forever when no window can be opened', async () => {

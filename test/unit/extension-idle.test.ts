@@ -6,7 +6,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('wxt/browser', () => ({ browser: fakeBrowser }));
 
 const { KEYS } = await import('../../extension/background/storage.js');
-const { IDLE_ALARM, isIdle, touchActivity, resetActivityThrottle } = await import('../../extension/background/idle.js');
+const { IDLE_ALARM, isIdle, touchActivity, resetActivityThrottle } =
+  await import('../../extension/background/idle.js');
 const { startBackground } = await import('../../extension/background/index.js');
 const { handleUi } = await import('../../extension/background/ui-handlers.js');
 const { VaultService } = await import('../../extension/background/vault-service.js');
@@ -27,7 +28,11 @@ describe('idle lock', () => {
     fakeBrowser.reset();
     resetActivityThrottle();
     // fakeBrowser has no runtime.onConnect: a do-nothing event is enough for these tests.
-    const noop = { addListener: () => undefined, removeListener: () => undefined, hasListener: () => false };
+    const noop = {
+      addListener: () => undefined,
+      removeListener: () => undefined,
+      hasListener: () => false,
+    };
     Object.assign(fakeBrowser.runtime, { onConnect: noop });
   });
 
@@ -41,7 +46,10 @@ describe('idle lock', () => {
   });
 
   it('locks on the alarm once idle, clearing the keys from storage.session', async () => {
-    await fakeBrowser.storage.session.set({ [KEYS.unlocked]: unlockedRecord, [KEYS.lastActivity]: Date.now() - 16 * 60_000 });
+    await fakeBrowser.storage.session.set({
+      [KEYS.unlocked]: unlockedRecord,
+      [KEYS.lastActivity]: Date.now() - 16 * 60_000,
+    });
     startBackground();
     await fakeBrowser.alarms.onAlarm.trigger({ name: IDLE_ALARM, scheduledTime: Date.now() });
     await vi.waitFor(async () => {
@@ -51,7 +59,10 @@ describe('idle lock', () => {
   });
 
   it('keeps a recently used vault unlocked', async () => {
-    await fakeBrowser.storage.session.set({ [KEYS.unlocked]: unlockedRecord, [KEYS.lastActivity]: Date.now() - 60_000 });
+    await fakeBrowser.storage.session.set({
+      [KEYS.unlocked]: unlockedRecord,
+      [KEYS.lastActivity]: Date.now() - 60_000,
+    });
     startBackground();
     await fakeBrowser.alarms.onAlarm.trigger({ name: IDLE_ALARM, scheduledTime: Date.now() });
     await new Promise((r) => setTimeout(r, 50));
@@ -63,9 +74,15 @@ describe('idle lock', () => {
     const vault = new VaultService();
     const deps = { vault, pendingApprovals: () => 0, onSettingsChanged: async () => undefined };
     await handleUi(deps, { ui: 'state' });
-    expect((await fakeBrowser.storage.session.get(KEYS.lastActivity))[KEYS.lastActivity]).toBeUndefined();
+    expect(
+      (await fakeBrowser.storage.session.get(KEYS.lastActivity))[KEYS.lastActivity],
+    ).toBeUndefined();
     await handleUi(deps, { ui: 'settings', settings: { idleMinutes: 5 } });
-    expect((await fakeBrowser.storage.session.get(KEYS.lastActivity))[KEYS.lastActivity]).toEqual(expect.any(Number));
-    expect((await fakeBrowser.storage.local.get(KEYS.settings))[KEYS.settings]).toMatchObject({ idleMinutes: 5 });
+    expect((await fakeBrowser.storage.session.get(KEYS.lastActivity))[KEYS.lastActivity]).toEqual(
+      expect.any(Number),
+    );
+    expect((await fakeBrowser.storage.local.get(KEYS.settings))[KEYS.settings]).toMatchObject({
+      idleMinutes: 5,
+    });
   });
 });

@@ -2,7 +2,12 @@
 // secret and a not-allowed one are indistinguishable to the page; checks come in the documented order.
 import { describe, expect, it, vi } from 'vitest';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { callerOrigin, checkPageRequest, decideAccess, isExtensionPage } from '../../extension/background/policy.js';
+import {
+  callerOrigin,
+  checkPageRequest,
+  decideAccess,
+  isExtensionPage,
+} from '../../extension/background/policy.js';
 import { runPageOp, servePagePort } from '../../extension/background/page-calls.js';
 import type { FoundSecret, PageCallDeps, PortLike } from '../../extension/background/page-calls.js';
 import type { BackgroundReply, PageOp } from '../../extension/bridge/messages.js';
@@ -25,7 +30,10 @@ function payload(over: Partial<SecretPayload> = {}): SecretPayload {
   };
 }
 
-function deps(over: Partial<PageCallDeps> = {}, secrets: SecretPayload[] = [payload()]): PageCallDeps & { asked: unknown[] } {
+function deps(
+  over: Partial<PageCallDeps> = {},
+  secrets: SecretPayload[] = [payload()],
+): PageCallDeps & { asked: unknown[] } {
   const asked: unknown[] = [];
   return {
     asked,
@@ -33,7 +41,9 @@ function deps(over: Partial<PageCallDeps> = {}, secrets: SecretPayload[] = [payl
     isUnlocked: async () => true,
     find: async (name) => {
       const p = secrets.find((s) => s.name === name);
-      return p ? ({ vaultId: 'v'.repeat(22), itemId: 'i'.repeat(22), payload: p } satisfies FoundSecret) : undefined;
+      return p
+        ? ({ vaultId: 'v'.repeat(22), itemId: 'i'.repeat(22), payload: p } satisfies FoundSecret)
+        : undefined;
     },
     names: async () => secrets.map((s) => s.name),
     ask: async (prompt) => {
@@ -76,14 +86,30 @@ describe('callerOrigin', () => {
     expect(callerOrigin({ id: 'other', origin: A, tab: { id: 1 } }, EXT)).toBeNull();
     expect(callerOrigin({ id: EXT, origin: A }, EXT)).toBeNull(); // no tab: not a content script
     expect(callerOrigin({ id: EXT, origin: 'null', tab: { id: 1 } }, EXT)).toBeNull();
-    expect(callerOrigin({ id: EXT, origin: `chrome-extension://${EXT}`, tab: { id: 1 } }, EXT)).toBeNull();
+    expect(
+      callerOrigin({ id: EXT, origin: `chrome-extension://${EXT}`, tab: { id: 1 } }, EXT),
+    ).toBeNull();
     expect(callerOrigin({ id: EXT, url: 'file:///etc/passwd', tab: { id: 1 } }, EXT)).toBeNull();
   });
   it('recognises only our own extension pages', () => {
     const self = { id: EXT, origin: `chrome-extension://${EXT}` };
-    expect(isExtensionPage({ id: EXT, url: `chrome-extension://${EXT}/popup.html` }, self, '/popup.html')).toBe(true);
-    expect(isExtensionPage({ id: EXT, url: `${A}/popup.html`, tab: { id: 1 } }, self, '/popup.html')).toBe(false);
-    expect(isExtensionPage({ id: EXT, url: `chrome-extension://${EXT}/approval.html` }, self, '/popup.html')).toBe(false);
+    expect(
+      isExtensionPage(
+        { id: EXT, url: `chrome-extension://${EXT}/popup.html` },
+        self,
+        '/popup.html',
+      ),
+    ).toBe(true);
+    expect(
+      isExtensionPage({ id: EXT, url: `${A}/popup.html`, tab: { id: 1 } }, self, '/popup.html'),
+    ).toBe(false);
+    expect(
+      isExtensionPage(
+        { id: EXT, url: `chrome-extension://${EXT}/approval.html` },
+        self,
+        '/popup.html',
+      ),
+    ).toBe(false);
   });
 });
 
@@ -121,10 +147,15 @@ describe('checkPageRequest', () => {
 describe('page calls', () => {
   it('gives the same answer for a missing secret and one the origin may not use (after a denial)', async () => {
     const d = deps({ isDenied: async () => true });
-    const missing = await run(d, B, { op: 'request', params: params({ clientSecretName: 'nope' }) });
+    const missing = await run(d, B, {
+      op: 'request',
+      params: params({ clientSecretName: 'nope' }),
+    });
     const notAllowed = await run(d, B, { op: 'request', params: params() });
     expect(missing).toEqual(notAllowed);
-    expect(missing).toEqual([{ t: 'error', error: { code: 'ORIGIN_NOT_ALLOWED', message: expect.any(String) } }]);
+    expect(missing).toEqual([
+      { t: 'error', error: { code: 'ORIGIN_NOT_ALLOWED', message: expect.any(String) } },
+    ]);
     expect(d.asked).toHaveLength(0);
   });
 
@@ -132,28 +163,42 @@ describe('page calls', () => {
     const d = deps();
     await run(d, B, { op: 'request', params: params({ clientSecretName: 'nope' }) });
     expect(d.asked).toHaveLength(0);
-    const bad = await run(d, B, { op: 'request', params: params({ url: 'https://elsewhere.example/' }) });
+    const bad = await run(d, B, {
+      op: 'request',
+      params: params({ url: 'https://elsewhere.example/' }),
+    });
     expect(bad[0]).toMatchObject({ t: 'error', error: { code: 'ORIGIN_NOT_ALLOWED' } });
     expect(d.asked).toHaveLength(0);
     const denied = await run(d, B, { op: 'request', params: params() });
     expect(denied[0]).toMatchObject({ t: 'error', error: { code: 'USER_DENIED' } });
-    expect(d.asked).toEqual([{ origin: B, secretName: 'openai', host: 'https://api.openai.com', method: 'POST' }]);
+    expect(d.asked).toEqual([
+      { origin: B, secretName: 'openai', host: 'https://api.openai.com', method: 'POST' },
+    ]);
   });
 
   it('asks for every secret a template names, not only clientSecretName', async () => {
     const d = deps({}, [payload(), payload({ name: 'other', allowedOrigins: [] })]);
-    const out = await run(d, A, { op: 'request', params: params({ data: { k: '$(secret:other)' } }) });
+    const out = await run(d, A, {
+      op: 'request',
+      params: params({ data: { k: '$(secret:other)' } }),
+    });
     expect(out[0]).toMatchObject({ t: 'error', error: { code: 'USER_DENIED' } });
     expect(d.asked).toEqual([expect.objectContaining({ secretName: 'other', origin: A })]);
   });
 
   it('answers VAULT_LOCKED when locked and has() is false without asking', async () => {
     const d = deps({ isUnlocked: async () => false });
-    expect((await run(d, A, { op: 'request', params: params() }))[0]).toMatchObject({ error: { code: 'VAULT_LOCKED' } });
+    expect((await run(d, A, { op: 'request', params: params() }))[0]).toMatchObject({
+      error: { code: 'VAULT_LOCKED' },
+    });
     expect(await run(d, A, { op: 'has', name: 'openai' })).toEqual([{ t: 'result', data: false }]);
     const open = deps();
-    expect(await run(open, A, { op: 'has', name: 'openai' })).toEqual([{ t: 'result', data: true }]);
-    expect(await run(open, B, { op: 'has', name: 'openai' })).toEqual([{ t: 'result', data: false }]);
+    expect(await run(open, A, { op: 'has', name: 'openai' })).toEqual([
+      { t: 'result', data: true },
+    ]);
+    expect(await run(open, B, { op: 'has', name: 'openai' })).toEqual([
+      { t: 'result', data: false },
+    ]);
     expect(open.asked).toHaveLength(0);
   });
 
@@ -187,7 +232,9 @@ describe('page calls', () => {
       },
     });
     const out = await run(d, A, { op: 'request', params: params() });
-    expect(out).toEqual([{ t: 'error', error: { code: 'RELAY_UNAVAILABLE', message: expect.any(String) } }]);
+    expect(out).toEqual([
+      { t: 'error', error: { code: 'RELAY_UNAVAILABLE', message: expect.any(String) } },
+    ]);
     expect(JSON.stringify(out)).not.toContain('NEVER-SEEN');
   });
 });
@@ -198,7 +245,11 @@ describe('bridge shapes', () => {
     expect(isCallMessage({ type: 'keyhole:call', id: 'abc', origin: A })).toBe(false);
     expect(isCallMessage({ type: 'keyhole:call' })).toBe(false);
     expect(isCallMessage({ type: 'other', id: 'x' })).toBe(false);
-    expect(isCallMessage(Object.assign(Object.create({ polluted: 1 }) as object, { type: 'keyhole:call', id: 'x' }))).toBe(false);
+    expect(
+      isCallMessage(
+        Object.assign(Object.create({ polluted: 1 }) as object, { type: 'keyhole:call', id: 'x' }),
+      ),
+    ).toBe(false);
   });
 
   it('turns Skapi form fields into params (numbers stay numbers)', () => {

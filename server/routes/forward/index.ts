@@ -55,9 +55,11 @@ function readIncoming(incoming: IncomingMessage, max: number): Promise<string> {
 }
 
 async function readBody(c: Context<AppEnv>, max: number): Promise<string> {
-  const declared = Number(c.req.header('content-length'));
-  if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
   const incoming = (c.env as Partial<AppEnv['Bindings']> | undefined)?.incoming;
+  const declared = Number(
+    incoming ? incoming.headers['content-length'] : c.req.header('content-length'),
+  );
+  if (Number.isFinite(declared) && declared > max) throw tooLarge(max);
   if (
     incoming &&
     incoming.readableFlowing === null &&
@@ -130,7 +132,7 @@ export function createForwardRoutes(
     let prepared;
     try {
       prepared = await prepareForward(
-        { db: deps.store.db, oauth: forwarder.oauth },
+        { db: deps.store.db, dialect: deps.store.dialect, oauth: forwarder.oauth },
         accountId,
         req,
         targets,
