@@ -143,7 +143,7 @@ if (load) {
       area: 'load held',
       figures:
         `${load.connections} conns, ${load.seconds} s, ${load.requests} requests (${load.reqPerSec}/s), ` +
-        `${load.errors} errors${kinds ? ` [${kinds}]` : ''}, p50 ${load.p50} ms, p99 ${load.p99} ms, ` +
+        `${load.errors} errors (+${load.warmupErrors} in warm-up)${kinds ? ` [${kinds}]` : ''}, p50 ${load.p50} ms, p99 ${load.p99} ms, ` +
         `RSS ${load.rssBeforeMiB} → ${load.rssAfterMiB} MiB, relay CPU ${load.relayCpuUsPerReq} µs/req`,
       result: verdict(load.pass),
     });

@@ -1,6 +1,7 @@
-// Load generator, run as a child process (load.ts) so its event loop does not compete with the caller's:
-// `connections` closed-loop clients on one undici Pool, each sending the same request until the
-// deadline. Reports counts, error kinds and every latency (ms).
+// Load generator, run as a child process (load.ts) so its event loop does not compete with the
+// caller's: `connections` closed-loop clients on one undici Pool, each sending the same request
+// until the deadline. A warm-up at full concurrency on the same connections comes first; the
+// measured window (counts, error kinds, every latency in ms) starts after it.
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
@@ -11,9 +12,11 @@ export interface LoadJob {
   headers: Record<string, string>;
   body?: string;
   connections: number;
-  durationMs: number;
   /** spread the first request of each client over this many ms */
   rampMs: number;
+  /** then run at full concurrency this long, on the same connections, before measuring */
+  warmupMs?: number;
+  durationMs: number;
   timeoutMs: number;
   /** a 2xx body must contain this to count as a success */
   expect?: string;
@@ -23,6 +26,8 @@ export interface LoadResult {
   requests: number;
   errors: number;
   errorKinds: Record<string, number>;
+  /** failures during ramp-up and warm-up (they count as errors too) */
+  warmupErrors: number;
   latencies: number[];
   elapsedMs: number;
 }
@@ -40,16 +45,30 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const errorKinds: Record<string, number> = {};
   let requests = 0;
   let errors = 0;
-  const fail = (kind: string) => {
-    errors += 1;
+  let warmupErrors = 0;
+  const t00 = performance.now();
+  const windowStart = t00 + job.rampMs + (job.warmupMs ?? 0);
+  const deadline = windowStart + job.durationMs;
+  let measuring = false;
+  const opened = setTimeout(() => {
+    measuring = true;
+    process.send?.({ warm: true });
+  }, windowStart - t00);
+
+  const fail = (kind: string, counted: boolean) => {
+    if (!counted) {
+      warmupErrors += 1;
+      kind = `warm-up ${kind}`;
+    } else {
+      errors += 1;
+    }
     errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
   };
-  const start = performance.now();
-  const deadline = start + job.rampMs + job.durationMs;
 
   const client = async (i: number) => {
     await new Promise((r) => setTimeout(r, (job.rampMs * i) / job.connections));
     while (performance.now() < deadline) {
+      const counted = measuring;
       const t0 = performance.now();
       try {
         const res = await pool.request({
@@ -59,25 +78,26 @@ async function run(job: LoadJob): Promise<LoadResult> {
           body: job.body,
         });
         const text = await res.body.text();
-        requests += 1;
+        if (counted) requests += 1;
         if (res.statusCode < 200 || res.statusCode > 299) {
           const code = res.headers['keyhole-error'];
-          fail(`HTTP ${res.statusCode}${typeof code === 'string' ? ` ${code}` : ''}`);
+          fail(`HTTP ${res.statusCode}${typeof code === 'string' ? ` ${code}` : ''}`, counted);
         } else if (job.expect && !text.includes(job.expect)) {
-          fail('unexpected body');
-        } else {
+          fail('unexpected body', counted);
+        } else if (counted) {
           latencies.push(performance.now() - t0);
         }
       } catch (err) {
-        requests += 1;
-        fail((err as { code?: string }).code ?? (err as Error).name ?? 'error');
+        if (counted) requests += 1;
+        fail((err as { code?: string }).code ?? (err as Error).name ?? 'error', counted);
       }
     }
   };
   await Promise.all(Array.from({ length: job.connections }, (_, i) => client(i)));
-  const elapsedMs = performance.now() - start;
+  clearTimeout(opened);
+  const elapsedMs = performance.now() - windowStart;
   await pool.close();
-  return { requests, errors, errorKinds, latencies, elapsedMs };
+  return { requests, errors, errorKinds, warmupErrors, latencies, elapsedMs };
 }
 
 if (process.send) {
