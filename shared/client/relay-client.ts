@@ -164,6 +164,12 @@ export class RelayClient {
   }
 
   private async check(res: Response, path: string): Promise<Response> {
+    // Browsers hide a 3xx fetched with redirect: 'manual' (opaque, status 0): report it, never follow.
+    if (res.type === 'opaqueredirect') {
+      throw path === '/v1/forward'
+        ? new KeyholeError('UPSTREAM_ERROR', 'The destination API answered with a redirect.')
+        : unexpected();
+    }
     if (res.ok) return res;
     // The forward route passes the upstream's own errors through: only relay errors throw here.
     if (path === '/v1/forward' && !isRelayError(res)) return res;
@@ -189,6 +195,9 @@ export class RelayClient {
         headers,
         body: body === undefined ? null : JSON.stringify(body),
         signal,
+        // Never follow a redirect: /v1/forward passes the upstream's 3xx through, and following it
+        // would re-send this request (the item keys, the session token) wherever Location points.
+        redirect: 'manual',
       });
     } catch (err) {
       if (signal?.aborted && (err as { name?: string }).name === 'AbortError') {

@@ -16,7 +16,7 @@ import { entriesToParams, splitFieldName } from '../../extension/bridge/form.js'
 import { isCallMessage, isPageOp } from '../../extension/bridge/messages.js';
 import { makePageError, pageErrorBody } from '../../extension/bridge/page-errors.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { fuzzRuns, recordCases } from './runs.js';
+import { fuzzRuns, fuzzTimeout, recordCases } from './runs.js';
 
 const PAGE_CODES = new Set<string>(PAGE_ERROR_CODES);
 const HOSTS = ['api.example.com', 'http://127.0.0.2:8080/v1', '*.example.org'];
@@ -101,7 +101,7 @@ const payload = (hosts: string[]): SecretPayload => ({
   description: '',
 });
 
-describe('fuzz: bridge input handling', () => {
+describe('fuzz: bridge input handling', { timeout: fuzzTimeout() }, () => {
   const runs = fuzzRuns();
 
   it('message guards accept only the exact shapes and never throw', () => {

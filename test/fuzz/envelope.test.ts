@@ -12,7 +12,7 @@ import {
   type EnvelopeContext,
 } from '../../shared/crypto/index.js';
 import { KeyholeError } from '../../shared/errors.js';
-import { fuzzRuns, recordCases } from './runs.js';
+import { fuzzRuns, fuzzTimeout, recordCases } from './runs.js';
 
 const ALLOWED = new Set(['DECRYPTION_FAILED', 'UNSUPPORTED_FORMAT']);
 const PURPOSES = ['account-key', 'private-key', 'vault-key', 'item-key', 'item'] as const;
@@ -36,7 +36,7 @@ const ctxArb: fc.Arbitrary<EnvelopeContext> = fc.record({
   itemId: fc.string({ maxLength: 30 }),
 });
 
-describe('fuzz: openEnvelope', () => {
+describe('fuzz: openEnvelope', { timeout: fuzzTimeout() }, () => {
   const runs = fuzzRuns();
   let key: Uint8Array;
   let ctx: EnvelopeContext;

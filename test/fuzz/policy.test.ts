@@ -12,7 +12,7 @@ import {
   replacePlaceholders,
   resolveRef,
 } from '../../shared/policy/index.js';
-import { fuzzRuns, recordCases } from './runs.js';
+import { fuzzRuns, fuzzTimeout, recordCases } from './runs.js';
 
 const HOSTS = [
   'api.example.com',
@@ -152,7 +152,7 @@ function expectPolicyFailure(err: unknown): void {
   throw new Error(`unexpected failure: ${String(err)}`);
 }
 
-describe('fuzz: destination policy', () => {
+describe('fuzz: destination policy', { timeout: fuzzTimeout() }, () => {
   const runs = fuzzRuns();
 
   it('checkDestination never crashes and lets through only what is on the list', () => {

@@ -23,3 +23,8 @@ export function assertNoSecret(text: string, secrets: readonly string[], where: 
     }
   }
 }
+
+/** Per-test timeout that grows with the budget (the unit project's 20 s is for 500 runs). */
+export function fuzzTimeout(msPerRun = 0.5): number {
+  return 20_000 + Math.ceil(fuzzRuns() * msPerRun);
+}

@@ -144,7 +144,8 @@ if (load) {
       figures:
         `${load.connections} conns, ${load.seconds} s, ${load.requests} requests (${load.reqPerSec}/s), ` +
         `${load.errors} errors (+${load.warmupErrors} in warm-up)${kinds ? ` [${kinds}]` : ''}, p50 ${load.p50} ms, p99 ${load.p99} ms, ` +
-        `RSS ${load.rssBeforeMiB} → ${load.rssAfterMiB} MiB, relay CPU ${load.relayCpuUsPerReq} µs/req`,
+        `RSS ${load.rssBeforeMiB} → ${load.rssAfterMiB} MiB, relay CPU ${load.relayCpuUsPerReq} µs/req` +
+        `${load.relayLog ? `; relay log: ${load.relayLog}` : ''}`,
       result: verdict(load.pass),
     });
   }

@@ -36,3 +36,11 @@ export function relayPid(relay: RelayProcess): number | undefined {
   const withPid = relay as RelayProcess & { pid?: number };
   return typeof withPid.pid === 'number' ? withPid.pid : pidListeningOn(relay.port);
 }
+
+/** The last line of a relay's output that looks like an error, shortened, for the table. */
+export function lastLogLine(output: string): string {
+  const lines = output.split('\n').filter((l) => /error|Error|uncaught|Unhandled/.test(l));
+  const line = lines[lines.length - 1] ?? output.trim().split('\n').pop() ?? '';
+  const msg = /"message":"([^"]*)"/.exec(line)?.[1] ?? line;
+  return msg.slice(0, 160);
+}

@@ -8,7 +8,7 @@ import { forwardBody } from '../lib/account.js';
 import type { ForwardingSetup } from '../lib/forwarding.js';
 import { runLoad } from '../lib/load.js';
 import { cpuMs, rssKiB } from '../lib/proc.js';
-import { relayPid } from '../lib/relay.js';
+import { lastLogLine, relayPid } from '../lib/relay.js';
 import { summarize } from '../lib/stats.js';
 
 export interface LoadFigures {
@@ -31,6 +31,8 @@ export interface LoadFigures {
   /** upstream requests that carried the real secret (substitution happened every time) */
   substituted: number;
   upstreamHits: number;
+  /** the relay's last error log line, when there were errors */
+  relayLog?: string;
   pass: boolean;
 }
 
@@ -100,6 +102,9 @@ export async function runForwardLoad(
     relayCpuUsPerReq: result.requests > 0 ? Math.round((cpuUsed * 1000) / result.requests) : 0,
     substituted,
     upstreamHits,
+    ...(result.errors + result.warmupErrors > 0
+      ? { relayLog: lastLogLine(setup.relay.output()) }
+      : {}),
     pass:
       result.errors === 0 &&
       result.warmupErrors === 0 &&

@@ -10,19 +10,11 @@ import type { Check } from '../lib/check.js';
 import { forwardOnce, setupForwarding, type ForwardingSetup } from '../lib/forwarding.js';
 import { call } from '../lib/http.js';
 import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../lib/items.js';
-import { startRelayProcess, type RelayProcess } from '../lib/relay.js';
+import { lastLogLine, startRelayProcess, type RelayProcess } from '../lib/relay.js';
 
 const run = promisify(execFile);
 
 type Outcome = 'ok' | 'store-unavailable' | 'bad';
-
-/** The last line of a relay's output that looks like an error, shortened, for the table. */
-function lastLogLine(output: string): string {
-  const lines = output.split('\n').filter((l) => /error|Error|uncaught|Unhandled/.test(l));
-  const line = lines[lines.length - 1] ?? output.trim().split('\n').pop() ?? '';
-  const msg = /"message":"([^"]*)"/.exec(line)?.[1] ?? line;
-  return msg.slice(0, 160);
-}
 
 async function oneRequest(
   setup: ForwardingSetup,
