@@ -28,7 +28,7 @@ const SECONDS = Number(process.env.KEYHOLE_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.KEYHOLE_BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
 const PACED_RPS = 500;
-const STREAM_SAMPLES = 200;
+const STREAM_SAMPLES = 60;
 const SECRET = 'sk-bench-4b1d7e0c9a2f6e3d8c5b';
 
 const undiciUrl = pathToFileURL(createRequire(import.meta.url).resolve('undici')).href;

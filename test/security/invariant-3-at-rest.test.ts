@@ -190,7 +190,7 @@ async function runFlow(relay: RelayProcess, api: MockApi): Promise<Flow> {
   expect(polled.status).toBe(202);
   const ticketId = (JSON.parse(polled.text) as { requestId: string }).requestId;
   const ticket = await settledTicket(relay.url, a.token, ticketId);
-  expect(ticket.response.body).toContain('[REDACTED]');
+  expect(ticket.response?.body).toContain('[REDACTED]');
   // Failures: a CR/LF secret in a header, an upstream error, a wrong item key.
   expect((await forward('crlf', 'Bearer $CLIENT_SECRET')).code).toBe('INVALID_REQUEST');
   expect((await forward('plain', 'Bearer $CLIENT_SECRET', {}, '/reflect?status=500')).status).toBe(

@@ -65,8 +65,8 @@ describe('invariant 4: the relay reaches no loopback/private/link-local/metadata
           'exempt-alias.kh.test': ['127.0.0.1'],
         }),
         // A broken guard would then fail fast with another code instead of hanging.
-        KEYHOLE_FORWARD_CONNECT_TIMEOUT_MS: '700',
-        KEYHOLE_FORWARD_TIMEOUT_MS: '1500',
+        KEYHOLE_FORWARD_CONNECT_TIMEOUT_MS: '1500',
+        KEYHOLE_FORWARD_TIMEOUT_MS: '3000',
       },
       [exempt.hostPort],
     );
@@ -122,8 +122,8 @@ describe('invariant 4: the relay reaches no loopback/private/link-local/metadata
       expect(res.status, label).toBe(403);
       expect(res.json?.error?.code, label).toBe('HOST_NOT_ALLOWED');
       expect(res.headers.get('keyhole-error'), label).toBe('HOST_NOT_ALLOWED');
-      // Refused before connecting: far below the 700 ms connect timeout.
-      expect(Date.now() - t0, label).toBeLessThan(600);
+      // Refused before connecting: well below the 1500 ms connect timeout.
+      expect(Date.now() - t0, label).toBeLessThan(1200);
       await sleep(30);
       expect({ v4: v4.connections, v6: v6.connections, exempt: exempt.connections }, label).toEqual(
         before,
@@ -143,7 +143,7 @@ describe('invariant 4: the relay reaches no loopback/private/link-local/metadata
     const id = res.json.requestId as string;
     const ticket = await settledTicket(w.relay.url, w.token, id);
     expect(ticket.state).toBe('failed');
-    expect(ticket.error.code).toBe('HOST_NOT_ALLOWED');
+    expect(ticket.error?.code).toBe('HOST_NOT_ALLOWED');
     expect(v4.connections).toBe(before);
   });
 
