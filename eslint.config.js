@@ -26,7 +26,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': [
         'error',
         { selector: 'TSEnumDeclaration', message: 'Use an `as const` object, not an enum.' },
@@ -42,7 +45,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'shared/ must run in the browser too.' },
-            { group: ['**/server/**', '**/extension/**', '**/cli/**'], message: 'shared/ depends on nothing above it.' },
+            {
+              group: ['**/server/**', '**/extension/**', '**/cli/**'],
+              message: 'shared/ depends on nothing above it.',
+            },
           ],
         },
       ],
@@ -53,7 +59,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/extension/**'], message: 'server/ and extension/ never import each other.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/extension/**'],
+              message: 'server/ and extension/ never import each other.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -62,7 +75,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/server/**', '**/cli/**'], message: 'extension/ never imports server/ or cli/.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/server/**', '**/cli/**'],
+              message: 'extension/ never imports server/ or cli/.',
+            },
+          ],
+        },
       ],
     },
   },

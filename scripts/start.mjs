@@ -26,18 +26,27 @@ const stale =
   newestMtime(join(root, 'shared')) > statSync(manifest).mtimeMs;
 if (stale) {
   console.error('keyhole: building the extension…');
-  const build = spawnSync('npx', ['wxt', 'build', 'extension'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const build = spawnSync('npx', ['wxt', 'build', 'extension'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (build.status !== 0) {
     console.error('keyhole: the extension build failed (see above); starting the relay anyway.');
   }
 }
 if (existsSync(manifest)) {
-  console.error(`keyhole: extension ready — load it unpacked from:\n  ${outDir}\n  (chrome://extensions → Developer mode → Load unpacked)`);
+  console.error(
+    `keyhole: extension ready — load it unpacked from:\n  ${outDir}\n  (chrome://extensions → Developer mode → Load unpacked)`,
+  );
 }
 
-const relay = spawn(process.execPath, [join(root, 'bin', 'keyhole.mjs'), 'relay', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const relay = spawn(
+  process.execPath,
+  [join(root, 'bin', 'keyhole.mjs'), 'relay', ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => relay.kill(signal));
 relay.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

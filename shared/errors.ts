@@ -133,7 +133,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   ORIGIN_NOT_ALLOWED: 'This site may not use that secret.',
   USER_DENIED: 'The user denied this request.',
   HOST_NOT_ALLOWED: "The destination is not in the secret's allowed hosts.",
-  PLACEHOLDER_MISSING: 'The request does not use the secret: put $CLIENT_SECRET in the url, headers, data or params.',
+  PLACEHOLDER_MISSING:
+    'The request does not use the secret: put $CLIENT_SECRET in the url, headers, data or params.',
   INVALID_REQUEST: 'The request is malformed.',
   PAYLOAD_TOO_LARGE: 'The request or response is larger than the allowed limit.',
   RATE_LIMITED: 'Too many requests. Try again later.',

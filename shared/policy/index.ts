@@ -4,3 +4,4 @@ export * from './url.js';
 export * from './allowed-hosts.js';
 export * from './placeholders.js';
 export * from './check.js';
+export * from './secret-fields.js';

@@ -14,12 +14,7 @@ export const B64url = z
   .regex(/^[A-Za-z0-9_-]*$/, 'must be base64url without padding');
 /** A 32-byte key, base64url (43 characters). */
 export const Key32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a 32-byte base64url key');
-export const Email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(254)
-  .pipe(z.email());
+export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 /** Server-assigned, strictly increasing per vault. */
 export const Revision = z.number().int().min(0);
 

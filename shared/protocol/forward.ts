@@ -48,7 +48,11 @@ export const ForwardTicket = z.object({
   expiresAt: z.number().int(),
   /** when done: the upstream answer (already scrubbed) */
   response: z
-    .object({ status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string() })
+    .object({
+      status: z.number().int(),
+      headers: z.record(z.string(), z.string()),
+      body: z.string(),
+    })
     .optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });

@@ -9,7 +9,10 @@ export type SecretType = z.infer<typeof SecretType>;
 /** Secret names as pages and the CLI use them: `$(secret:NAME)`, `--vault V NAME`. */
 export const SecretName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (at most 64), starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'letters, digits, _ . - (at most 64), starting with a letter or digit',
+  );
 
 const MAX_VALUE = 64 * 1024;
 const Value = z.string().max(MAX_VALUE);
