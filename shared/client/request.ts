@@ -3,7 +3,12 @@
 // HOST_NOT_ALLOWED, INVALID_REQUEST (shared/policy is the same code the relay runs again).
 import { toBase64url } from '../crypto/index.js';
 import { KeyholeError } from '../errors.js';
-import { checkDestination, listPlaceholders, resolveRef } from '../policy/index.js';
+import {
+  assertPlaceholderFillable,
+  checkDestination,
+  listPlaceholders,
+  resolveRef,
+} from '../policy/index.js';
 import { RequestTemplate, type ForwardRequest, type SecretRef } from '../protocol/forward.js';
 import type { SecretEntry, VaultStore } from './vault-store.js';
 
@@ -54,7 +59,11 @@ export function buildForwardRequest(
   const entries: SecretEntry[] = [main];
   const vaultNames = [...store.index(main.vaultId).byName.keys()];
   for (const use of uses) {
-    if (use.ref === undefined) continue;
+    if (use.ref === undefined) {
+      // $CLIENT_SECRET: the first secret's value, as the relay substitutes it.
+      assertPlaceholderFillable(main.payload, undefined);
+      continue;
+    }
     const resolved = resolveRef(use.ref, vaultNames);
     if (!resolved) {
       throw new KeyholeError(
@@ -63,12 +72,9 @@ export function buildForwardRequest(
       );
     }
     const entry = store.getSecret(main.vaultId, resolved.name);
-    if (resolved.field !== undefined && entry.payload.fields?.[resolved.field] === undefined) {
-      throw new KeyholeError(
-        'INVALID_REQUEST',
-        `Secret ${resolved.name} has no field ${JSON.stringify(resolved.field)}.`,
-      );
-    }
+    // The same rules as the relay's (shared/policy): basic username/password, oauth access_token,
+    // template fields; SECRET_NOT_FOUND for a field the secret does not have.
+    assertPlaceholderFillable(entry.payload, resolved.field);
     if (!entries.some((e) => e.itemId === entry.itemId)) entries.push(entry);
   }
   if (entries.length > MAX_SECRETS_PER_REQUEST) {

@@ -33,7 +33,7 @@ const SECRET = 'sk-bench-4b1d7e0c9a2f6e3d8c5b';
 
 const undiciUrl = pathToFileURL(createRequire(import.meta.url).resolve('undici')).href;
 
-const UPSTREAM = `
+export const UPSTREAM = `
 import http from 'node:http';
 const body = JSON.stringify({ object: 'list', data: Array.from({ length: 10 }, (_, i) => ({ id: 'item_' + i, name: 'Item number ' + i, price: i * 100, tags: ['a', 'b'] })) });
 const server = http.createServer((req, res) => {
@@ -51,7 +51,7 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.2', () => console.log('port ' + server.address().port));
 `;
 
-const PROXY = `
+export const PROXY = `
 import http from 'node:http';
 import { Agent, stream } from ${JSON.stringify(undiciUrl)};
 const upstream = process.argv[1];
@@ -67,7 +67,7 @@ server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port));
 `;
 
-function startScript(
+export function startScript(
   source: string,
   args: string[] = [],
 ): Promise<{ child: ChildProcess; port: number }> {
@@ -97,7 +97,7 @@ function cpuMs(pid: number | undefined): number {
 }
 
 /** The pid of our child process whose command line contains `needle`. */
-function childPid(needle: string): number | undefined {
+export function childPid(needle: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -149,7 +149,7 @@ async function once(pool: Pool, t: Target): Promise<number> {
 }
 
 /** Closed loop: CONNECTIONS workers, each sending as soon as its previous answer arrived. */
-async function saturate(
+export async function saturate(
   t: Target,
 ): Promise<{ rps: number; p50: number; p99: number; cpuUs: number }> {
   const pool = new Pool(t.origin, { connections: CONNECTIONS, pipelining: 1 });
@@ -176,7 +176,7 @@ async function saturate(
 }
 
 /** Open loop at PACED_RPS: latency without queueing. */
-async function paced(t: Target): Promise<{ p50: number; p99: number }> {
+export async function paced(t: Target): Promise<{ p50: number; p99: number }> {
   const pool = new Pool(t.origin, { connections: CONNECTIONS, pipelining: 1 });
   for (let i = 0; i < 200; i++) await once(pool, t);
   const lat: number[] = [];
@@ -218,7 +218,7 @@ async function firstByte(t: Target): Promise<number> {
   return median(samples);
 }
 
-async function setupRelayAccount(
+export async function setupRelayAccount(
   relayUrl: string,
   apiHostPort: string,
 ): Promise<{ token: string; forwardBody: (path: string) => string }> {

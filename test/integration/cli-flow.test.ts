@@ -179,21 +179,32 @@ describe('keyhole CLI', () => {
   });
 
   it('sends a request with the secret in a header, the secret never in its output', async () => {
+    // The mock API reflects the Authorization header it got (body and a response header): the
+    // relay scrubs it, so the output shows [REDACTED] where the secret was, never the secret.
     const before = api.calls.length;
     const r = await cli([
       'request',
       'demo',
       '--url',
-      `${api.origin}/v1/models`,
+      `${api.origin}/reflect`,
+      '-i',
       '-H',
       'Authorization: Bearer $CLIENT_SECRET',
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: true, method: 'GET', path: '/v1/models' });
-    expectNoSecret(r);
     const call = api.calls[before];
     expect(call?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(r.stdout.toLowerCase()).toContain('x-reflected-authorization: bearer [redacted]');
+    const body = r.stdout.slice(r.stdout.indexOf('{'));
+    expect(JSON.parse(body)).toEqual({
+      ok: true,
+      method: 'GET',
+      path: '/reflect',
+      authorization: 'Bearer [REDACTED]',
+    });
+    expectNoSecret(r);
+    expect(r.stdout).not.toContain(Buffer.from(SECRET).toString('base64'));
   });
 
   it('-i prints the status line and headers; -d sends a body and defaults to POST', async () => {

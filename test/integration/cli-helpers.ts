@@ -109,6 +109,16 @@ export async function startMockApi(): Promise<MockApi> {
         }, 20);
         return;
       }
+      if (req.url === '/reflect') {
+        // Echoes the credential it received, in the body and a header: the relay must scrub both.
+        const authorization = req.headers.authorization ?? '';
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'x-reflected-authorization': authorization,
+        });
+        res.end(JSON.stringify({ ok: true, method: req.method, path: req.url, authorization }));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: true, method: req.method, path: req.url }));
     });

@@ -11,7 +11,12 @@ import {
 import { runPageOp, servePagePort } from '../../extension/background/page-calls.js';
 import type { FoundSecret, PageCallDeps, PortLike } from '../../extension/background/page-calls.js';
 import type { BackgroundReply, PageOp } from '../../extension/bridge/messages.js';
-import { isCallMessage } from '../../extension/bridge/messages.js';
+import { base64ToBytes, isCallMessage } from '../../extension/bridge/messages.js';
+import { forwardCall } from '../../extension/background/forwarder.js';
+import type { VaultService } from '../../extension/background/vault-service.js';
+import { RelayClient } from '../../shared/client/relay-client.js';
+import type { ForwardRequest } from '../../shared/protocol/forward.js';
+import { memoryStore } from '../helpers/memory-vault.js';
 import { entriesToParams, splitFieldName } from '../../extension/bridge/form.js';
 
 const EXT = 'abcdefghijklmnopabcdefghijklmnop';
@@ -203,9 +208,57 @@ describe('page calls', () => {
   });
 
   it('streams an allowed call and never puts the secret value in a reply', async () => {
-    const out = await run(deps(), A, { op: 'request', params: params() });
-    expect(out.map((r) => r.t)).toEqual(['head', 'chunk', 'end']);
-    expect(JSON.stringify(out)).not.toContain('sk-test-NEVER-SEEN');
+    // The real forwarder (buildForwardRequest, RelayClient) over a real encrypted store. The relay
+    // is played by `fetch`, answering like a relay whose upstream reflects everything: it echoes
+    // the whole ForwardRequest it got (so any plaintext the background sent would come back) and
+    // adds the secret in headers the background must never hand to a page.
+    const secret = payload().value!;
+    const forms = [secret, btoa(secret), encodeURIComponent(secret)];
+    const store = await memoryStore([payload()]);
+    const received: ForwardRequest[] = [];
+    const relay = new RelayClient({
+      baseUrl: 'http://relay.test',
+      token: 'session',
+      fetch: async (_input, init) => {
+        const body = JSON.parse(String(init?.body)) as ForwardRequest;
+        received.push(body);
+        return new Response(JSON.stringify({ echo: body }), {
+          status: 200,
+          headers: [
+            ['content-type', 'application/json'],
+            ['set-cookie', `sid=${secret}`],
+            ['keyhole-trace', secret],
+          ],
+        });
+      },
+    });
+    const vault = { current: async () => ({ store }), relayFor: async () => relay };
+    const d = deps({
+      forward: (call, sink, signal) =>
+        forwardCall(vault as unknown as VaultService, call, sink, signal),
+    });
+    const out = await run(d, A, { op: 'request', params: params() });
+
+    expect(out[0]).toMatchObject({ t: 'head', status: 200 });
+    expect(out.at(-1)).toEqual({ t: 'end' });
+    const chunks = out.filter((r) => r.t === 'chunk');
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(out).toHaveLength(chunks.length + 2);
+    const text = new TextDecoder().decode(
+      Buffer.concat(chunks.map((c) => base64ToBytes(c.b64))),
+    );
+    // Controls: the relay got the template and an item key, and its echo reached the page.
+    expect(received).toHaveLength(1);
+    expect(received[0]?.secrets).toEqual([
+      expect.objectContaining({ name: 'openai', itemKey: expect.stringMatching(/^[\w-]{43}$/) }),
+    ]);
+    expect(JSON.parse(text)).toEqual({ echo: received[0] });
+    expect(text).toContain('Bearer $CLIENT_SECRET');
+    const head = out[0] as Extract<BackgroundReply, { t: 'head' }>;
+    expect(head.headers).toContainEqual(['content-type', 'application/json']);
+    // The secret in no form: not in what the relay got, not in a header or chunk (decoded).
+    const seen = JSON.stringify(received) + JSON.stringify(out) + text;
+    for (const form of forms) expect(seen).not.toContain(form);
   });
 
   it('judges the port by its sender, whatever the message claims', async () => {
