@@ -66,6 +66,7 @@ function openSqlite(path: string): Store {
   return {
     db,
     dialect: 'sqlite',
+    sqlite,
     describe: `sqlite ${file}`,
     close: () => db.destroy(),
   };

@@ -2,7 +2,8 @@
 // or 401 UNAUTHENTICATED for a missing, malformed, unknown, expired or revoked token.
 import type { MiddlewareHandler } from 'hono';
 import { KeyholeError } from '../../shared/errors.js';
-import { findLiveSession, hashToken } from '../db/sessions-repo.js';
+import { hotStatements } from '../db/hot-statements.js';
+import { hashToken } from '../db/sessions-repo.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 
@@ -10,6 +11,7 @@ const TOKEN = /^Bearer ([A-Za-z0-9_-]{43})$/;
 
 export function requireSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const now = deps.now ?? Date.now;
+  const hot = hotStatements(deps.store);
   return async (c, next) => {
     // Node's own header (when served by @hono/node-server) avoids building a Web Headers object.
     const header =
@@ -18,7 +20,7 @@ export function requireSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
     const match = TOKEN.exec(header ?? '');
     if (!match?.[1]) throw new KeyholeError('UNAUTHENTICATED');
     const tokenHash = hashToken(match[1]);
-    const session = await findLiveSession(deps.store.db, tokenHash, now());
+    const session = await hot.findLiveSession(tokenHash, now());
     if (!session) throw new KeyholeError('UNAUTHENTICATED');
     c.set('accountId', session.account_id);
     c.set('sessionTokenHash', tokenHash);

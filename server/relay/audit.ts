@@ -1,7 +1,8 @@
 // The forwarder's audit trail: one audit_log row per secret per forwarded request — who, which
 // secret, from which origin, to which host, method, status or error code, duration; never a value.
 // Rows are written in small batches off the hot path (one transaction per batch).
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type pino from 'pino';
 import type { AuditLogTable, Database } from '../db/schema.js';
@@ -25,16 +26,41 @@ const MAX_BATCH = 500;
 /** Beyond this many unwritten rows (database down), new rows are dropped and counted. */
 const MAX_PENDING = 50_000;
 
+const ID_BYTES = 16;
+const IDS_PER_FILL = 256;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
+/** A random 128-bit row id (base64url); the randomness is drawn 4 KiB at a time. */
+function newRowId(): string {
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomFillSync(Buffer.allocUnsafe(ID_BYTES * IDS_PER_FILL));
+    idOffset = 0;
+  }
+  const id = idPool.toString('base64url', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return id;
+}
+
+const INSERT_SQL =
+  'insert into audit_log (id, vault_id, account_id, secret_name, origin, host, method, status, ' +
+  'error_code, duration_ms, created_at) values (@id, @vault_id, @account_id, @secret_name, ' +
+  '@origin, @host, @method, @status, @error_code, @duration_ms, @created_at)';
+
 export class AuditWriter {
   private pending: AuditLogTable[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   dropped = 0;
 
+  private sqliteInsert: ((rows: AuditLogTable[]) => void) | null = null;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
     private readonly logger: pino.Logger,
+    /** the better-sqlite3 handle under `db`, when SQLite: one prepared insert, run per row */
+    private readonly sqlite?: BetterSqlite3.Database,
   ) {}
 
   /**
@@ -46,6 +72,24 @@ export class AuditWriter {
   private async write(batch: AuditLogTable[]): Promise<void> {
     if (this.dialect !== 'sqlite') {
       await this.db.insertInto('audit_log').values(batch).execute();
+      return;
+    }
+    const sqlite = this.sqlite;
+    if (sqlite?.open && !sqlite.inTransaction) {
+      // Synchronous from the first pragma to the last: nothing else can use the connection
+      // meanwhile. (While a Kysely transaction holds it, we queue behind it below instead.)
+      if (!this.sqliteInsert) {
+        const insert = sqlite.prepare<[AuditLogTable]>(INSERT_SQL);
+        this.sqliteInsert = sqlite.transaction((rows: AuditLogTable[]) => {
+          for (const row of rows) insert.run(row);
+        });
+      }
+      sqlite.pragma('synchronous = normal');
+      try {
+        this.sqliteInsert(batch);
+      } finally {
+        sqlite.pragma('synchronous = full');
+      }
       return;
     }
     await this.db.connection().execute(async (conn) => {
@@ -64,7 +108,7 @@ export class AuditWriter {
       return;
     }
     this.pending.push({
-      id: randomBytes(16).toString('base64url'),
+      id: newRowId(),
       vault_id: e.vaultId,
       account_id: e.accountId,
       secret_name: e.secretName,

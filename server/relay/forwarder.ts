@@ -35,7 +35,7 @@ export function createForwarder(deps: AppDeps, options: ForwarderOptions = {}): 
   const guard = new SsrfGuard(guardOptions);
   const agent = createOutboundAgent({ guard, connectTimeoutMs: config.connectTimeoutMs });
   const oauth = new OAuthTokens(agent, config.totalTimeoutMs, now);
-  const audit = new AuditWriter(deps.store.db, deps.store.dialect, deps.logger);
+  const audit = new AuditWriter(deps.store.db, deps.store.dialect, deps.logger, deps.store.sqlite);
   const queue = new ForwardQueue(deps.store.db, agent, config, deps.logger, now);
   return {
     config,

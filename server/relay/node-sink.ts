@@ -3,27 +3,88 @@
 import type { ServerResponse } from 'node:http';
 import type { AnswerSink } from './execute.js';
 
+/**
+ * An answer that is complete within the tick its headers arrived in (the common small JSON
+ * answer) goes out as one write with a Content-Length; anything longer is flushed at the end of
+ * that tick and streamed from then on (chunked), so an SSE stream still arrives event by event.
+ */
+class NodeSink implements AnswerSink {
+  private status = 200;
+  private headers: Record<string, string | string[]> = {};
+  /** chunks held until the end of the tick the headers came in; null once streaming */
+  private held: Buffer[] | null = null;
+
+  constructor(private readonly res: ServerResponse) {}
+
+  start(status: number, headers: Record<string, string | string[]>): void {
+    headers['x-content-type-options'] = 'nosniff';
+    if (headers['cache-control'] === undefined) headers['cache-control'] = 'no-store';
+    this.status = status;
+    this.headers = headers;
+    this.held = [];
+    setImmediate(flushHeld, this);
+  }
+
+  /** End of the first tick: the answer is still running, so stream it. */
+  flush(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    const res = this.res;
+    if (res.destroyed) return;
+    res.writeHead(this.status, this.headers);
+    if (held.length === 0) res.flushHeaders();
+    for (const chunk of held) res.write(chunk);
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.held) {
+      this.held.push(chunk);
+      return true;
+    }
+    return this.res.write(chunk);
+  }
+
+  onceDrain(resume: () => void): void {
+    this.res.once('drain', resume);
+  }
+
+  end(): void {
+    const held = this.held;
+    const res = this.res;
+    if (!held) {
+      res.end();
+      return;
+    }
+    this.held = null;
+    if (res.destroyed) return;
+    const body = held.length === 1 ? held[0]! : Buffer.concat(held);
+    // 204 and 304 carry no body and no length.
+    if (this.status !== 204 && this.status !== 304)
+      this.headers['content-length'] = String(body.length);
+    res.writeHead(this.status, this.headers);
+    res.end(body);
+  }
+
+  abort(): void {
+    this.held = null;
+    this.res.destroy();
+  }
+
+  onClose(cb: () => void): void {
+    const res = this.res;
+    res.once('close', () => {
+      if (!res.writableFinished) cb();
+    });
+  }
+}
+
+function flushHeld(sink: NodeSink): void {
+  sink.flush();
+}
+
 export function nodeSink(res: ServerResponse): AnswerSink {
-  return {
-    start(status, headers) {
-      headers['x-content-type-options'] = 'nosniff';
-      if (headers['cache-control'] === undefined) headers['cache-control'] = 'no-store';
-      res.writeHead(status, headers);
-      // Headers go out with the first chunk; if none comes at once (SSE), send them on their own.
-      setImmediate(() => {
-        if (!res.headersSent && !res.destroyed) res.flushHeaders();
-      });
-    },
-    write: (chunk) => res.write(chunk),
-    onceDrain: (resume) => void res.once('drain', resume),
-    end: () => void res.end(),
-    abort: () => void res.destroy(),
-    onClose(cb) {
-      res.once('close', () => {
-        if (!res.writableFinished) cb();
-      });
-    },
-  };
+  return new NodeSink(res);
 }
 
 /** For app.request() (no Node response): collects the answer, returned as a Web Response. */

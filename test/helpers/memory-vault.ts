@@ -32,7 +32,15 @@ export async function memoryStore(secrets: readonly SecretPayload[]): Promise<Va
   const items: ItemRecord[] = secrets.map((payload, i) => {
     const id = newId();
     const { wrappedKey, data } = encryptItem(vaultKey, vaultId, id, payload);
-    return { id, revision: i + 1, deleted: false, wrappedKey, data, keyGeneration: 0, updatedAt: 1 };
+    return {
+      id,
+      revision: i + 1,
+      deleted: false,
+      wrappedKey,
+      data,
+      keyGeneration: 0,
+      updatedAt: 1,
+    };
   });
   store.applyPull(vaultId, { items, revision: secrets.length, hasMore: false });
   return store;

@@ -244,9 +244,7 @@ describe('page calls', () => {
     const chunks = out.filter((r) => r.t === 'chunk');
     expect(chunks.length).toBeGreaterThan(0);
     expect(out).toHaveLength(chunks.length + 2);
-    const text = new TextDecoder().decode(
-      Buffer.concat(chunks.map((c) => base64ToBytes(c.b64))),
-    );
+    const text = new TextDecoder().decode(Buffer.concat(chunks.map((c) => base64ToBytes(c.b64))));
     // Controls: the relay got the template and an item key, and its echo reached the page.
     expect(received).toHaveLength(1);
     expect(received[0]?.secrets).toEqual([

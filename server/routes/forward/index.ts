@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import { initCrypto } from '../../../shared/crypto/index.js';
 import { KeyholeError } from '../../../shared/errors.js';
 import { ForwardRequest } from '../../../shared/protocol/forward.js';
+import { hotStatements } from '../../db/hot-statements.js';
 import type { AppDeps } from '../../deps.js';
 import type { AppEnv } from '../../env.js';
 import { parseWith } from '../../http/validate.js';
@@ -90,6 +91,7 @@ export function createForwardRoutes(
   let cryptoReady: Promise<void> | undefined;
   const app = new Hono<AppEnv>();
   const session = requireSession(deps);
+  const hot = hotStatements(deps.store);
 
   app.post('/', session, async (c) => {
     const forwarder = fwd();
@@ -132,7 +134,7 @@ export function createForwardRoutes(
     let prepared;
     try {
       prepared = await prepareForward(
-        { db: deps.store.db, dialect: deps.store.dialect, oauth: forwarder.oauth },
+        { hot, oauth: forwarder.oauth },
         accountId,
         req,
         targets,

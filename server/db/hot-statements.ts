@@ -1,0 +1,140 @@
+// The few statements every forwarded request runs (session lookup, membership + item), prepared
+// once: on SQLite as better-sqlite3 statements run synchronously, on PostgreSQL as named pg
+// prepared statements. Kysely's builder costs more than these point queries themselves.
+import type BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery } from 'kysely';
+import type { Store } from './store-types.js';
+
+export interface LiveSessionRow {
+  account_id: string;
+  expires_at: number;
+}
+
+export interface MemberItemRow {
+  /** always set: the row exists only for a live membership */
+  account_id: string;
+  /** null when the item does not exist (LEFT JOIN) */
+  data: string | null;
+  deleted: number | null;
+}
+
+export interface HotStatements {
+  /** the session behind a token hash, if live (not revoked, not expired at `now`) */
+  findLiveSession(tokenHash: string, now: number): Promise<LiveSessionRow | undefined>;
+  /** the account's live membership of the vault LEFT JOIN the item; undefined: not a member */
+  findMemberItem(
+    vaultId: string,
+    itemId: string,
+    accountId: string,
+  ): Promise<MemberItemRow | undefined>;
+}
+
+const SQL = {
+  session: {
+    sqlite:
+      'select account_id, expires_at from sessions ' +
+      'where token_hash = ? and revoked_at is null and expires_at > ?',
+    postgres:
+      'select account_id, expires_at from sessions ' +
+      'where token_hash = $1 and revoked_at is null and expires_at > $2',
+  },
+  memberItem: {
+    sqlite:
+      'select m.account_id as account_id, i.data as data, i.deleted as deleted ' +
+      'from vault_members m left join items i on i.vault_id = m.vault_id and i.id = ? ' +
+      'where m.vault_id = ? and m.account_id = ? and m.removed_at is null limit 1',
+    postgres:
+      'select m.account_id as account_id, i.data as data, i.deleted as deleted ' +
+      'from vault_members m left join items i on i.vault_id = m.vault_id and i.id = $1 ' +
+      'where m.vault_id = $2 and m.account_id = $3 and m.removed_at is null limit 1',
+  },
+} as const;
+
+const cache = new WeakMap<Store, HotStatements>();
+
+/** The hot statements of a store (built on first use, kept for the store's life). */
+export function hotStatements(store: Store): HotStatements {
+  let hot = cache.get(store);
+  if (!hot) {
+    hot = build(store);
+    cache.set(store, hot);
+  }
+  return hot;
+}
+
+function build(store: Store): HotStatements {
+  if (store.dialect === 'sqlite') return store.sqlite ? sqliteStatements(store) : viaKysely(store);
+  if (store.pgPool) return pgStatements(store);
+  return viaKysely(store);
+}
+
+/** Through Kysely's connection (which waits for a running transaction): the fallback. */
+function viaKysely(store: Store): HotStatements {
+  const run = async <T>(sql: string, params: unknown[]): Promise<T | undefined> =>
+    (await store.db.executeQuery<T>(CompiledQuery.raw(sql, params))).rows[0];
+  const d = store.dialect;
+  return {
+    findLiveSession: (tokenHash, now) => run(SQL.session[d], [tokenHash, now]),
+    findMemberItem: (vaultId, itemId, accountId) =>
+      run(SQL.memberItem[d], [itemId, vaultId, accountId]),
+  };
+}
+
+/**
+ * better-sqlite3 statements, run synchronously. Kysely shares the one connection and holds it
+ * across awaits during a transaction (a push, a member removal): a statement run then would read
+ * that transaction's uncommitted rows. So while a transaction is open we go through Kysely, which
+ * queues behind it — the answer is always committed state, as before.
+ */
+function sqliteStatements(store: Store): HotStatements {
+  const sqlite = store.sqlite as BetterSqlite3.Database;
+  const fallback = viaKysely(store);
+  let session: BetterSqlite3.Statement<[string, number], LiveSessionRow> | undefined;
+  let memberItem: BetterSqlite3.Statement<[string, string, string], MemberItemRow> | undefined;
+  return {
+    findLiveSession(tokenHash, now) {
+      if (sqlite.inTransaction || !sqlite.open) return fallback.findLiveSession(tokenHash, now);
+      session ??= sqlite.prepare<[string, number], LiveSessionRow>(SQL.session.sqlite);
+      try {
+        return Promise.resolve(session.get(tokenHash, now));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    },
+    findMemberItem(vaultId, itemId, accountId) {
+      if (sqlite.inTransaction || !sqlite.open)
+        return fallback.findMemberItem(vaultId, itemId, accountId);
+      memberItem ??= sqlite.prepare<[string, string, string], MemberItemRow>(
+        SQL.memberItem.sqlite,
+      );
+      try {
+        return Promise.resolve(memberItem.get(itemId, vaultId, accountId));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    },
+  };
+}
+
+/** Named prepared statements: each pooled connection parses and plans them once. */
+function pgStatements(store: Store): HotStatements {
+  const pool = store.pgPool!;
+  return {
+    async findLiveSession(tokenHash, now) {
+      const r = await pool.query<LiveSessionRow>({
+        name: 'keyhole_live_session',
+        text: SQL.session.postgres,
+        values: [tokenHash, now],
+      });
+      return r.rows[0];
+    },
+    async findMemberItem(vaultId, itemId, accountId) {
+      const r = await pool.query<MemberItemRow>({
+        name: 'keyhole_member_item',
+        text: SQL.memberItem.postgres,
+        values: [itemId, vaultId, accountId],
+      });
+      return r.rows[0];
+    },
+  };
+}
