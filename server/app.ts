@@ -1,4 +1,7 @@
-// createApp(deps): the relay's Hono app. Pure wiring; no I/O at import or construction.
+// createApp(deps): the relay's Hono app; createRelay(deps): that app plus the Node request listener
+// with the forward fast path, as main.ts serves it. Pure wiring; no I/O at import or construction.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { KeyholeError } from '../shared/errors.js';
 import type { AppDeps } from './deps.js';
@@ -8,7 +11,9 @@ import { limitBody } from './middleware/body-limit.js';
 import { requestLog } from './middleware/request-log.js';
 import { createAccountRoutes } from './routes/accounts/index.js';
 import { createAuthRoutes } from './routes/auth/index.js';
+import { ForwardCore } from './routes/forward/core.js';
 import { createForwardRoutes } from './routes/forward/index.js';
+import { handleForward, isForwardPost } from './routes/forward/node-handler.js';
 import { createMetaRoutes } from './routes/meta/index.js';
 import { createTeamRoutes } from './routes/teams/index.js';
 import { createVaultRoutes } from './routes/vaults/index.js';
@@ -18,18 +23,52 @@ export type { AppDeps } from './deps.js';
 export type { AppEnv } from './env.js';
 export { requireSession } from './middleware/session.js';
 
+export interface Relay {
+  app: Hono<AppEnv>;
+  /** Node's request listener: POST /v1/forward on the fast path, everything else through Hono */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+  /** writes pending audit rows and closes outbound connections (before the store closes) */
+  close(): Promise<void>;
+}
+
+export function createRelay(deps: AppDeps): Relay {
+  const core = new ForwardCore(deps);
+  const app = buildApp(deps, core);
+  const viaHono = getRequestListener(app.fetch);
+  return {
+    app,
+    listener(req, res) {
+      if (isForwardPost(req)) handleForward(core, deps.logger, req, res);
+      else void viaHono(req, res);
+    },
+    close: () => core.close(),
+  };
+}
+
 export function createApp(deps: AppDeps): Hono<AppEnv> {
+  return buildApp(deps, new ForwardCore(deps));
+}
+
+function buildApp(deps: AppDeps, core: ForwardCore): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const services = createServices(deps);
 
   app.use('*', requestLog(deps.logger));
-  app.use('*', async (c, next) => {
-    await next();
-    // A streamed answer (forward) was written to Node's response directly and set its own headers;
-    // touching c.res here would only build a throw-away Response per request.
-    if (c.res.headers.has('x-hono-already-sent')) return;
-    c.header('x-content-type-options', 'nosniff');
-    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  app.use('*', (c, next) => {
+    // Set before the route runs, never after: changing a finished Response makes
+    // @hono/node-server rebuild it as a Web Response with a ReadableStream body (measured
+    // ~40 µs a request). On Node the defaults go on the ServerResponse itself, so whatever the
+    // route answers (a Response, or a stream written straight to Node) carries them; a route's
+    // own Cache-Control wins.
+    const outgoing = (c.env as Partial<AppEnv['Bindings']> | undefined)?.outgoing;
+    if (outgoing) {
+      outgoing.setHeader('x-content-type-options', 'nosniff');
+      outgoing.setHeader('cache-control', 'no-store');
+    } else {
+      c.header('x-content-type-options', 'nosniff');
+      c.header('cache-control', 'no-store');
+    }
+    return next();
   });
 
   // Bodies are capped before any route reads them. The forward routes set their own limits.
@@ -42,7 +81,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/v1/auth', createAuthRoutes(deps, services));
   app.route('/v1/accounts', createAccountRoutes(deps));
   app.route('/v1/vaults', createVaultRoutes(deps, services));
-  app.route('/v1/forward', createForwardRoutes(deps));
+  app.route('/v1/forward', createForwardRoutes(deps, { core }));
   app.route('/v1', createTeamRoutes(deps)); // /v1/teams/*, /v1/keys/:email
 
   app.notFound((c) => errorResponse(c, new KeyholeError('NOT_FOUND', 'No such route.')));

@@ -1,12 +1,11 @@
 // Starts the relay: `node --import tsx server/main.ts [--port N] [--host H] [--db PATH|postgres://URL]`
 // or startRelay() from the CLI (`keyhole relay`) and tests. Prints one line when it listens.
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createAdaptorServer } from '@hono/node-server';
 import type pino from 'pino';
-import { createApp } from './app.js';
+import { createRelay } from './app.js';
 import { loadConfig, type RelayConfig } from './config.js';
 import { openStore } from './db/open-store.js';
 import { pruneSessions } from './db/sessions-repo.js';
@@ -48,7 +47,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const config = loadConfig(options.env ?? process.env, overrides);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const store = await openStore(config.db);
-  const app = createApp({ store, config, logger });
+  const relay = createRelay({ store, config, logger });
 
   let server: Server;
   try {
@@ -56,7 +55,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
       // listen() ourselves for the backlog: Node's default (511) overflows when hundreds of clients
       // connect at once to a busy relay, and each dropped handshake costs the client 1-31 s of
       // SYN/ACK retries (measured: test/reliability load, `nstat TcpExtListenOverflows`).
-      const s = createAdaptorServer({ fetch: app.fetch }) as Server;
+      const s = createServer(relay.listener);
       s.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
       s.once('listening', () => resolve(s));
       s.once('error', reject);
@@ -98,6 +97,8 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
         });
         server.closeIdleConnections();
       });
+      // Audit rows are batched (every 250 ms): write what is pending before the store goes.
+      await relay.close().catch((err: unknown) => logger.error({ err }, 'forwarder close failed'));
       await store.close();
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
     })();

@@ -104,9 +104,7 @@ function sqliteStatements(store: Store): HotStatements {
     findMemberItem(vaultId, itemId, accountId) {
       if (sqlite.inTransaction || !sqlite.open)
         return fallback.findMemberItem(vaultId, itemId, accountId);
-      memberItem ??= sqlite.prepare<[string, string, string], MemberItemRow>(
-        SQL.memberItem.sqlite,
-      );
+      memberItem ??= sqlite.prepare<[string, string, string], MemberItemRow>(SQL.memberItem.sqlite);
       try {
         return Promise.resolve(memberItem.get(itemId, vaultId, accountId));
       } catch (err) {

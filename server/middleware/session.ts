@@ -1,13 +1,33 @@
 // requireSession: `Authorization: Bearer <token>` → c.var.accountId and c.var.sessionTokenHash,
 // or 401 UNAUTHENTICATED for a missing, malformed, unknown, expired or revoked token.
+// authenticate() is the same check for the forward fast path, which runs outside Hono.
 import type { MiddlewareHandler } from 'hono';
 import { KeyholeError } from '../../shared/errors.js';
-import { hotStatements } from '../db/hot-statements.js';
+import { hotStatements, type HotStatements } from '../db/hot-statements.js';
 import { hashToken } from '../db/sessions-repo.js';
 import type { AppDeps } from '../deps.js';
 import type { AppEnv } from '../env.js';
 
 const TOKEN = /^Bearer ([A-Za-z0-9_-]{43})$/;
+
+export interface SessionInfo {
+  accountId: string;
+  tokenHash: string;
+}
+
+/** The live session an Authorization header names, or UNAUTHENTICATED. */
+export async function authenticate(
+  hot: HotStatements,
+  header: string | undefined,
+  now: number,
+): Promise<SessionInfo> {
+  const match = TOKEN.exec(header ?? '');
+  if (!match?.[1]) throw new KeyholeError('UNAUTHENTICATED');
+  const tokenHash = hashToken(match[1]);
+  const session = await hot.findLiveSession(tokenHash, now);
+  if (!session) throw new KeyholeError('UNAUTHENTICATED');
+  return { accountId: session.account_id, tokenHash };
+}
 
 export function requireSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const now = deps.now ?? Date.now;
@@ -17,13 +37,9 @@ export function requireSession(deps: AppDeps): MiddlewareHandler<AppEnv> {
     const header =
       (c.env as Partial<AppEnv['Bindings']> | undefined)?.incoming?.headers.authorization ??
       c.req.header('authorization');
-    const match = TOKEN.exec(header ?? '');
-    if (!match?.[1]) throw new KeyholeError('UNAUTHENTICATED');
-    const tokenHash = hashToken(match[1]);
-    const session = await hot.findLiveSession(tokenHash, now());
-    if (!session) throw new KeyholeError('UNAUTHENTICATED');
-    c.set('accountId', session.account_id);
-    c.set('sessionTokenHash', tokenHash);
+    const session = await authenticate(hot, header, now());
+    c.set('accountId', session.accountId);
+    c.set('sessionTokenHash', session.tokenHash);
     await next();
   };
 }

@@ -3,6 +3,7 @@
 import type { Agent } from 'undici';
 import type { AppDeps } from '../deps.js';
 import { AuditWriter } from './audit.js';
+import type { ExecuteLimits } from './execute.js';
 import { resolveForwardConfig, type ForwardConfig } from './forward-config.js';
 import { OAuthTokens } from './oauth.js';
 import { createOutboundAgent } from './outbound.js';
@@ -11,6 +12,8 @@ import { SsrfGuard, type Resolver } from './ssrf.js';
 
 export interface Forwarder {
   config: ForwardConfig;
+  /** the answer limits of config, as execute() takes them */
+  limits: ExecuteLimits;
   guard: SsrfGuard;
   agent: Agent;
   oauth: OAuthTokens;
@@ -39,6 +42,7 @@ export function createForwarder(deps: AppDeps, options: ForwarderOptions = {}): 
   const queue = new ForwardQueue(deps.store.db, agent, config, deps.logger, now);
   return {
     config,
+    limits: { maxResponseBytes: config.maxResponseBytes, totalTimeoutMs: config.totalTimeoutMs },
     guard,
     agent,
     oauth,

@@ -22,6 +22,7 @@ class NodeSink implements AnswerSink {
     this.status = status;
     this.headers = headers;
     this.held = [];
+    this.res.statusCode = status; // (for the request log; writeHead sets it again)
     setImmediate(flushHeld, this);
   }
 
@@ -98,6 +99,8 @@ export function bufferSink(): AnswerSink & { response(): Promise<Response> } {
     start(s, h) {
       status = s;
       headers = h;
+      headers['x-content-type-options'] = 'nosniff';
+      if (headers['cache-control'] === undefined) headers['cache-control'] = 'no-store';
     },
     write(chunk) {
       chunks.push(chunk);

@@ -95,37 +95,41 @@ export async function prepareForward(
   }
   const names = req.secrets.map((s) => s.name);
   const first = names[0]!;
-  const outgoing = buildOutgoing(req.request, (token) => {
-    if (token.ref === undefined) {
-      const v = values.get(first);
-      if (v?.value === undefined) {
-        throw new KeyholeError(
-          'INVALID_REQUEST',
-          '$CLIENT_SECRET needs a secret with a value; use $(secret:NAME.field) for template fields.',
-        );
+  const outgoing = buildOutgoing(
+    req.request,
+    (token) => {
+      if (token.ref === undefined) {
+        const v = values.get(first);
+        if (v?.value === undefined) {
+          throw new KeyholeError(
+            'INVALID_REQUEST',
+            '$CLIENT_SECRET needs a secret with a value; use $(secret:NAME.field) for template fields.',
+          );
+        }
+        return v.value;
       }
-      return v.value;
-    }
-    const ref = resolveRef(token.ref, names);
-    const v = ref ? values.get(ref.name) : undefined;
-    if (!ref || !v) throw new KeyholeError('SECRET_NOT_FOUND');
-    if (ref.field === undefined) {
-      if (v.value === undefined) {
-        throw new KeyholeError(
-          'INVALID_REQUEST',
-          'This secret has only fields: use $(secret:NAME.field).',
-        );
+      const ref = resolveRef(token.ref, names);
+      const v = ref ? values.get(ref.name) : undefined;
+      if (!ref || !v) throw new KeyholeError('SECRET_NOT_FOUND');
+      if (ref.field === undefined) {
+        if (v.value === undefined) {
+          throw new KeyholeError(
+            'INVALID_REQUEST',
+            'This secret has only fields: use $(secret:NAME.field).',
+          );
+        }
+        return v.value;
       }
-      return v.value;
-    }
-    const field = Object.hasOwn(v.fields, ref.field) ? v.fields[ref.field] : undefined;
-    if (field === undefined)
-      throw new KeyholeError(
-        'SECRET_NOT_FOUND',
-        'A placeholder names a field the secret does not have.',
-      );
-    return field;
-  });
+      const field = Object.hasOwn(v.fields, ref.field) ? v.fields[ref.field] : undefined;
+      if (field === undefined)
+        throw new KeyholeError(
+          'SECRET_NOT_FOUND',
+          'A placeholder names a field the secret does not have.',
+        );
+      return field;
+    },
+    dest,
+  );
   // After substitution the path is final: check it again (path-prefix rules).
   for (const secret of opened) {
     if (!isDestinationAllowed(outgoing.dest, secret.payload.allowedHosts))

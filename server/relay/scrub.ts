@@ -4,19 +4,38 @@ export const REDACTED_TEXT = '[REDACTED]';
 const REDACTED = Buffer.from(REDACTED_TEXT);
 const EMPTY = Buffer.alloc(0);
 
+/** Identical under encodeURIComponent, form encoding and JSON escaping (most API keys). */
+const PLAIN_RE = /^[A-Za-z0-9_.-]*$/;
+/** What encodeURIComponent leaves alone but the form encoding escapes. */
+const FORM_EXTRA_RE = /[!'()~]/g;
+
+function formEscape(ch: string): string {
+  return `%${ch.charCodeAt(0).toString(16).toUpperCase()}`;
+}
+
+function addForm(forms: string[], form: string): void {
+  if (form !== '' && !forms.includes(form)) forms.push(form);
+}
+
 /**
  * The forms a secret value can take in an answer: raw, encodeURIComponent, form-encoded,
  * JSON-escaped (inner part of JSON.stringify), base64 and base64url. Empty values yield nothing.
+ * (The form encoding is encodeURIComponent's output with `!'()~` escaped and `%20` as `+`:
+ * byte for byte what URLSearchParams writes.)
  */
 export function secretForms(value: string): string[] {
   if (value === '') return [];
-  const forms = new Set<string>([value]);
-  forms.add(encodeURIComponent(value));
-  forms.add(new URLSearchParams({ v: value }).toString().slice(2));
-  forms.add(JSON.stringify(value).slice(1, -1));
-  forms.add(Buffer.from(value, 'utf8').toString('base64'));
-  forms.add(Buffer.from(value, 'utf8').toString('base64url'));
-  return [...forms].filter((f) => f !== '');
+  const forms = [value];
+  if (!PLAIN_RE.test(value)) {
+    const uri = encodeURIComponent(value);
+    addForm(forms, uri);
+    addForm(forms, uri.replace(FORM_EXTRA_RE, formEscape).replaceAll('%20', '+'));
+    addForm(forms, JSON.stringify(value).slice(1, -1));
+  }
+  const bytes = Buffer.from(value, 'utf8');
+  addForm(forms, bytes.toString('base64'));
+  addForm(forms, bytes.toString('base64url'));
+  return forms;
 }
 
 /**
@@ -27,12 +46,15 @@ export function secretForms(value: string): string[] {
  */
 export class Scrubber {
   private readonly patterns: Buffer[];
+  /** the same patterns as strings, longest first (header values) */
+  private readonly strings: string[];
   private tail: Buffer = EMPTY;
 
   constructor(values: Iterable<string>) {
     const set = new Set<string>();
     for (const v of values) if (v !== '') set.add(v);
     this.patterns = [...set].map((v) => Buffer.from(v, 'utf8')).sort((a, b) => b.length - a.length);
+    this.strings = this.patterns.map((p) => p.toString('utf8'));
   }
 
   get active(): boolean {
@@ -43,8 +65,7 @@ export class Scrubber {
   scrubString(text: string): string {
     if (this.patterns.length === 0) return text;
     let out = text;
-    for (const p of this.patterns) {
-      const s = p.toString('utf8');
+    for (const s of this.strings) {
       if (out.includes(s)) out = out.split(s).join(REDACTED_TEXT);
     }
     return out;

@@ -18,7 +18,11 @@ export interface OpenedSecret {
 }
 
 /** Loads one item the account may use: FORBIDDEN without live membership, SECRET_NOT_FOUND without a live item. */
-async function loadItemData(hot: HotStatements, accountId: string, ref: SecretRef): Promise<string> {
+async function loadItemData(
+  hot: HotStatements,
+  accountId: string,
+  ref: SecretRef,
+): Promise<string> {
   const row = await hot.findMemberItem(ref.vaultId, ref.itemId, accountId);
   if (!row) throw new KeyholeError('FORBIDDEN', 'This account may not use secrets of that vault.');
   if (row.data === null || row.data === '' || Number(row.deleted) === 1) {

@@ -67,8 +67,12 @@ export function substituteUrl(template: RequestTemplate, lookup: Lookup): string
   return url;
 }
 
-export function buildOutgoing(template: RequestTemplate, lookup: Lookup): OutgoingRequest {
-  const before = parseDestination(template.url);
+/** `before`: the template url as parseDestination gave it, when the caller has it already. */
+export function buildOutgoing(
+  template: RequestTemplate,
+  lookup: Lookup,
+  before: Destination = parseDestination(template.url),
+): OutgoingRequest {
   const dest = parseDestination(substituteUrl(template, lookup));
   // Placeholders are refused before the path, so this cannot differ — checked anyway (invariant 2).
   if (

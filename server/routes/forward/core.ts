@@ -1,0 +1,231 @@
+// The work of POST /v1/forward once the caller is authenticated and the body read: parse and
+// validate, prepare (membership, item, decryption, policy, substitution), run or queue, audit.
+// Shared by the Hono route (index.ts; app.request in tests) and the relay's Node fast path
+// (node-handler.ts), so both answer exactly alike.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { initCrypto } from '../../../shared/crypto/index.js';
+import { KeyholeError } from '../../../shared/errors.js';
+import { ForwardRequest, type ForwardTicket } from '../../../shared/protocol/forward.js';
+import { hotStatements, type HotStatements } from '../../db/hot-statements.js';
+import type { AppDeps } from '../../deps.js';
+import { parseWith } from '../../http/validate.js';
+import { execute } from '../../relay/execute.js';
+import { createForwarder, type Forwarder } from '../../relay/forwarder.js';
+import { bufferSink, nodeSink } from '../../relay/node-sink.js';
+import { prepareForward, type AuditTarget, type PreparedForward } from '../../relay/prepare.js';
+
+/** One per app: the forwarder (built on first use), the prepared statements, crypto readiness. */
+export class ForwardCore {
+  readonly hot: HotStatements;
+  readonly now: () => number;
+  private built: Forwarder | undefined;
+  private cryptoReady = false;
+  private cryptoLoading: Promise<void> | undefined;
+
+  constructor(
+    readonly deps: AppDeps,
+    forwarder?: Forwarder,
+  ) {
+    this.hot = hotStatements(deps.store);
+    this.now = deps.now ?? Date.now;
+    this.built = forwarder;
+  }
+
+  get forwarder(): Forwarder {
+    return (this.built ??= createForwarder(this.deps));
+  }
+
+  /** Writes pending audit rows and closes the outbound connections (graceful shutdown). */
+  async close(): Promise<void> {
+    if (this.built) await this.built.close();
+  }
+
+  /** libsodium is loaded once; afterwards no await is spent on it. */
+  ensureCrypto(): Promise<void> | undefined {
+    if (this.cryptoReady) return undefined;
+    this.cryptoLoading ??= initCrypto().then(() => {
+      this.cryptoReady = true;
+    });
+    return this.cryptoLoading;
+  }
+}
+
+export type ForwardOutcome =
+  /** the upstream's answer is being streamed into the Node response */
+  | { kind: 'streamed' }
+  /** queue/poll: answer 202 with this ticket */
+  | { kind: 'ticket'; ticket: ForwardTicket }
+  /** no Node response (app.request): the answer collected as a Web Response */
+  | { kind: 'buffered'; response: Promise<Response> };
+
+export function tooLarge(max: number): KeyholeError {
+  return new KeyholeError('PAYLOAD_TOO_LARGE', `The forward request is larger than ${max} bytes.`);
+}
+
+/** A declared Content-Length over the cap is refused before a byte is read. */
+export function checkDeclaredLength(declared: string | undefined, max: number): void {
+  if (declared === undefined) return;
+  const n = Number(declared);
+  if (Number.isFinite(n) && n > max) throw tooLarge(max);
+}
+
+/**
+ * Reads the body straight from Node's request (no Web streams), chunked or not, refusing it as
+ * soon as it passes `max` bytes.
+ */
+export function readIncoming(incoming: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => new BodyReader(incoming, max, resolve, reject).start());
+}
+
+class BodyReader {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private settled = false;
+  private readonly onData = (chunk: Buffer): void => this.data(chunk);
+  private readonly onEnd = (): void => this.end();
+  private readonly onError = (): void => this.error();
+
+  constructor(
+    private readonly incoming: IncomingMessage,
+    private readonly max: number,
+    private readonly resolve: (text: string) => void,
+    private readonly reject: (err: KeyholeError) => void,
+  ) {}
+
+  start(): void {
+    this.incoming.on('data', this.onData);
+    this.incoming.once('end', this.onEnd);
+    this.incoming.on('error', this.onError);
+  }
+
+  private data(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.max) {
+      this.detach();
+      this.chunks = [];
+      this.incoming.resume();
+      this.reject(tooLarge(this.max));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  private end(): void {
+    this.detach();
+    const c = this.chunks;
+    this.resolve(c.length === 1 ? c[0]!.toString('utf8') : Buffer.concat(c).toString('utf8'));
+  }
+
+  /** (stays registered: an aborted upload after the answer must not be an unhandled error) */
+  private error(): void {
+    if (this.settled) return;
+    this.detach();
+    this.reject(new KeyholeError('INVALID_REQUEST', 'The request body could not be read.'));
+  }
+
+  private detach(): void {
+    this.settled = true;
+    this.incoming.off('data', this.onData);
+    this.incoming.off('end', this.onEnd);
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host.slice(0, 300);
+  } catch {
+    return '';
+  }
+}
+
+/** One audit row per secret of a forwarded request, written through the forwarder's batches. */
+class AuditRecorder {
+  readonly targets: AuditTarget[] = [];
+  private readonly createdAt: number;
+
+  constructor(
+    private readonly forwarder: Forwarder,
+    private readonly accountId: string,
+    private readonly req: ForwardRequest,
+    private readonly t0: number,
+  ) {
+    this.createdAt = forwarder.now();
+  }
+
+  record(status: number | null, errorCode: string | null, durationMs?: number): void {
+    if (this.targets.length === 0) return;
+    const host = hostOf(this.req.request.url);
+    const ms = durationMs ?? performance.now() - this.t0;
+    for (const t of this.targets) {
+      this.forwarder.audit.record({
+        vaultId: t.vaultId,
+        accountId: this.accountId,
+        secretName: t.secretName,
+        origin: this.req.origin ?? null,
+        host,
+        method: this.req.request.method,
+        status,
+        errorCode,
+        durationMs: ms,
+        createdAt: this.createdAt,
+      });
+    }
+  }
+}
+
+/**
+ * Runs one forward request for an authenticated account. `t0` is when its handling began (for
+ * the audit's duration). Errors before the upstream's headers are thrown as KeyholeError.
+ */
+export async function runForward(
+  core: ForwardCore,
+  accountId: string,
+  text: string,
+  outgoing: ServerResponse | undefined,
+  t0: number,
+): Promise<ForwardOutcome> {
+  const forwarder = core.forwarder;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new KeyholeError('INVALID_REQUEST', 'The request body is not valid JSON.');
+  }
+  const req = parseWith(ForwardRequest, json, 'body');
+  const loading = core.ensureCrypto();
+  if (loading) await loading;
+
+  const audit = new AuditRecorder(forwarder, accountId, req, t0);
+  let prepared: PreparedForward | undefined;
+  try {
+    prepared = await prepareForward(
+      { hot: core.hot, oauth: forwarder.oauth },
+      accountId,
+      req,
+      audit.targets,
+    );
+  } catch (err) {
+    // A vault the account is not a member of is not "known": no row in someone else's log.
+    if (err instanceof KeyholeError && err.code !== 'FORBIDDEN') audit.record(null, err.code);
+    throw err;
+  }
+
+  if (req.queue !== undefined || req.poll !== undefined) {
+    const ticket = await forwarder.queue.submit(accountId, req, prepared, (r) =>
+      audit.record(r.status, r.errorCode, r.durationMs),
+    );
+    return { kind: 'ticket', ticket };
+  }
+
+  const sink = outgoing ? nodeSink(outgoing) : bufferSink();
+  const run = execute(forwarder.agent, prepared.outgoing, prepared.scrub, sink, forwarder.limits);
+  prepared = undefined; // the secret-bearing request lives on only inside the running exchange
+  void run.done.then((o) => audit.record(o.status ?? null, o.error?.code ?? null));
+  try {
+    await run.started;
+  } catch (err) {
+    throw err instanceof KeyholeError ? err : new KeyholeError('INTERNAL');
+  }
+  if (outgoing) return { kind: 'streamed' };
+  return { kind: 'buffered', response: (sink as ReturnType<typeof bufferSink>).response() };
+}
