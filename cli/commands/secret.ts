@@ -8,12 +8,13 @@ import {
 } from '../../shared/client/secrets.js';
 import { isValidAllowedHost } from '../../shared/policy/allowed-hosts.js';
 import { SECRET_TYPES, SecretName, type SecretType } from '../../shared/protocol/secret.js';
-import { parse, refusePasswordFlag, required } from '../args.js';
+import { parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { EXIT_OK, UsageError, info, out } from '../output.js';
 import { promptHidden } from '../password.js';
 import { parseSecretValue, type ValueFields } from '../secret-input.js';
 import { readStdin } from '../stdin.js';
+import { withSubCommands } from '../sub-commands.js';
 import { openVault, reportConflicts, vaultLabel } from '../unlock.js';
 
 const HOST_HELP =
@@ -83,41 +84,14 @@ const EDIT_OPTIONS = {
   description: { type: 'string' },
 } as const;
 
-export const secret: Command = {
-  help: HELP,
-  handlesHelp: true,
-  async run(argv) {
-    refusePasswordFlag(argv);
-    const [sub, ...rest] = argv;
-    const wantsHelp = rest.includes('--help') || rest.includes('-h');
-    switch (sub) {
-      case 'add':
-        return wantsHelp ? help(ADD_HELP) : add(rest);
-      case 'update':
-        return wantsHelp ? help(UPDATE_HELP) : update(rest);
-      case 'list':
-      case 'ls':
-        return wantsHelp ? help(LIST_HELP) : list(rest);
-      case 'rm':
-      case 'remove':
-        return wantsHelp ? help(RM_HELP) : rm(rest);
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        return help(HELP);
-      default:
-        throw new UsageError(
-          `Unknown sub-command ${JSON.stringify(sub)}. Run \`keyhole secret --help\`.`,
-        );
-    }
-  },
-};
-
-function help(text: string): number {
-  out(text);
-  return EXIT_OK;
-}
+export const secret: Command = withSubCommands('secret', HELP, {
+  add: { help: ADD_HELP, run: add },
+  update: { help: UPDATE_HELP, run: update },
+  list: { help: LIST_HELP, run: list },
+  ls: { help: LIST_HELP, run: list },
+  rm: { help: RM_HELP, run: rm },
+  remove: { help: RM_HELP, run: rm },
+});
 
 async function add(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, EDIT_OPTIONS, 'secret add', 1);

@@ -12,11 +12,12 @@ import {
 import { fingerprint, fromBase64url, initCrypto } from '../../shared/crypto/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import { KeyBundleSchema, Role } from '../../shared/protocol/index.js';
-import { parse, refusePasswordFlag, required } from '../args.js';
+import { parse, required } from '../args.js';
 import type { Command } from '../command.js';
 import { readConfig, readKeys } from '../home.js';
 import { EXIT_OK, UsageError, info, out } from '../output.js';
 import { promptHidden } from '../password.js';
+import { withSubCommands } from '../sub-commands.js';
 import { openVault } from '../unlock.js';
 
 const HELP = `Usage: keyhole team <sub-command> …
@@ -62,54 +63,28 @@ const MEMBERS_HELP = `Usage: keyhole team members T [--json]
 
 Lists email, role and public-key fingerprint of every member of team T.`;
 
-export const team: Command = {
-  help: HELP,
-  handlesHelp: true,
-  async run(argv) {
-    refusePasswordFlag(argv);
-    const [sub, ...rest] = argv;
-    const wantsHelp = rest.includes('--help') || rest.includes('-h');
-    const show = (text: string) => {
-      out(text);
-      return EXIT_OK;
-    };
-    switch (sub) {
-      case 'create':
-        return wantsHelp
-          ? show('Usage: keyhole team create T\n\nCreates team vault T; you become its owner.')
-          : create(rest);
-      case 'list':
-      case 'ls':
-        return wantsHelp
-          ? show('Usage: keyhole team list\n\nThe teams you are in, with your role.')
-          : list(rest);
-      case 'invite':
-        return wantsHelp ? show(INVITE_HELP) : invite(rest);
-      case 'remove':
-      case 'rm':
-        return wantsHelp ? show(REMOVE_HELP) : remove(rest);
-      case 'rotate':
-        return wantsHelp
-          ? show('Usage: keyhole team rotate T\n\nNew team key for T; nobody is removed.')
-          : rotate(rest);
-      case 'members':
-        return wantsHelp ? show(MEMBERS_HELP) : members(rest);
-      case 'fingerprint':
-        return wantsHelp
-          ? show('Usage: keyhole team fingerprint\n\nPrints your public-key fingerprint.')
-          : ownFingerprint(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        return show(HELP);
-      default:
-        throw new UsageError(
-          `Unknown sub-command ${JSON.stringify(sub)}. Run \`keyhole team --help\`.`,
-        );
-    }
+const LIST_HELP = 'Usage: keyhole team list\n\nThe teams you are in, with your role.';
+
+export const team: Command = withSubCommands('team', HELP, {
+  create: {
+    help: 'Usage: keyhole team create T\n\nCreates team vault T; you become its owner.',
+    run: create,
   },
-};
+  list: { help: LIST_HELP, run: list },
+  ls: { help: LIST_HELP, run: list },
+  invite: { help: INVITE_HELP, run: invite },
+  remove: { help: REMOVE_HELP, run: remove },
+  rm: { help: REMOVE_HELP, run: remove },
+  rotate: {
+    help: 'Usage: keyhole team rotate T\n\nNew team key for T; nobody is removed.',
+    run: rotate,
+  },
+  members: { help: MEMBERS_HELP, run: members },
+  fingerprint: {
+    help: 'Usage: keyhole team fingerprint\n\nPrints your public-key fingerprint.',
+    run: ownFingerprint,
+  },
+});
 
 async function create(argv: string[]): Promise<number> {
   const { positionals } = parse(argv, {}, 'team create', 1);

@@ -3,10 +3,12 @@
 import { KeyholeError } from '../../shared/errors.js';
 import {
   assertNoPlaceholderInAuthority,
-  isDestinationAllowed,
   listPlaceholders,
+  parseAllowedHost,
   parseDestination,
   resolveRef,
+  ruleMatches,
+  type AllowedHostRule,
   type Destination,
 } from '../../shared/policy/index.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
@@ -56,6 +58,22 @@ export function precheck(req: ForwardRequest): { dest: Destination; used: Set<st
   return { dest, used };
 }
 
+/** Each secret's allowed hosts, parsed once for the checks before and after substitution. */
+function parseRules(entries: readonly string[]): AllowedHostRule[] {
+  const rules: AllowedHostRule[] = [];
+  for (const entry of entries) {
+    const rule = parseAllowedHost(entry);
+    if (rule) rules.push(rule); // an invalid entry never matches (fails closed)
+  }
+  return rules;
+}
+
+/** isDestinationAllowed (shared/policy) on rules parsed already. */
+function allowedBy(rules: readonly AllowedHostRule[], dest: Destination): boolean {
+  for (const rule of rules) if (ruleMatches(rule, dest)) return true;
+  return false;
+}
+
 export interface PrepareContext {
   hot: HotStatements;
   oauth: OAuthTokens;
@@ -84,10 +102,8 @@ export async function prepareForward(
     // The item keys were needed only to open the items (strings cannot be wiped; drop them).
     for (const ref of req.secrets) ref.itemKey = '';
   }
-  for (const secret of opened) {
-    if (!isDestinationAllowed(dest, secret.payload.allowedHosts))
-      throw new KeyholeError('HOST_NOT_ALLOWED');
-  }
+  const rules = opened.map((secret) => parseRules(secret.payload.allowedHosts));
+  for (const r of rules) if (!allowedBy(r, dest)) throw new KeyholeError('HOST_NOT_ALLOWED');
 
   const values = new Map<string, SecretValues>();
   for (const secret of opened) {
@@ -131,10 +147,8 @@ export async function prepareForward(
     dest,
   );
   // After substitution the path is final: check it again (path-prefix rules).
-  for (const secret of opened) {
-    if (!isDestinationAllowed(outgoing.dest, secret.payload.allowedHosts))
-      throw new KeyholeError('HOST_NOT_ALLOWED');
-  }
+  for (const r of rules)
+    if (!allowedBy(r, outgoing.dest)) throw new KeyholeError('HOST_NOT_ALLOWED');
   const scrub: string[] = [];
   for (const v of values.values()) scrub.push(...v.scrub);
   return { outgoing, scrub, audit };

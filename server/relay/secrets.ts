@@ -1,6 +1,6 @@
 // Opens the secrets a forward request names: membership check, item load, decryption with the
 // item key the client sent — then the key buffer is wiped (docs/forward.md, "Secrets").
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decryptItemData, fromBase64url, wipe } from '../../shared/crypto/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
@@ -13,7 +13,7 @@ export interface OpenedSecret {
   vaultId: string;
   itemId: string;
   payload: SecretPayload;
-  /** SHA-256 of the item key (hex): keys the oauth token cache, never the key itself */
+  /** SHA-256 of the item key (hex): keys the oauth token cache, never the key itself ('' unless oauth) */
   keyHash: string;
 }
 
@@ -39,8 +39,9 @@ export function openItem(
   let key: Uint8Array | undefined;
   try {
     key = fromBase64url(ref.itemKey);
-    const keyHash = createHash('sha256').update(key).digest('hex');
     const payload = decryptItemData(key, ref.vaultId, ref.itemId, data);
+    // Only the oauth token cache needs it (computed while the key still exists).
+    const keyHash = payload.type === 'oauth' ? hash('sha256', key, 'hex') : '';
     return { payload, keyHash };
   } catch {
     throw new KeyholeError('DECRYPTION_FAILED');

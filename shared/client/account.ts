@@ -16,7 +16,7 @@ import {
   type UnlockedAccount,
 } from '../crypto/index.js';
 import { KeyholeError } from '../errors.js';
-import { Email, type KeyBundle } from '../protocol/index.js';
+import { Email, type KeyBundle, type LoginResponse } from '../protocol/index.js';
 import { RelayClient } from './relay-client.js';
 
 /** An unlocked, signed-in account. `unlocked` holds raw keys: keep it in memory only. */
@@ -74,15 +74,7 @@ export async function signup(
     });
     // Same auth key, same unlocked keys: no second argon2id run.
     const res = await relay.login({ email: normalisedEmail, authKey: toBase64url(authKey) });
-    return {
-      relayUrl: relay.baseUrl,
-      token: res.token,
-      expiresAt: res.expiresAt,
-      accountId: res.accountId,
-      email: res.email,
-      keys: res.keys,
-      unlocked,
-    };
+    return sessionOf(relay, res, unlocked);
   } finally {
     wipe(authKey);
     wipe(vaultKey);
@@ -113,20 +105,24 @@ async function loginWithKeys(
   const { authKey, wrappingKey } = deriveLoginKeys(password, kdf);
   try {
     const res = await relay.login({ email, authKey: toBase64url(authKey) });
-    const unlocked = unlockAccount(res.accountId, wrappingKey, res.keys);
-    return {
-      relayUrl: relay.baseUrl,
-      token: res.token,
-      expiresAt: res.expiresAt,
-      accountId: res.accountId,
-      email: res.email,
-      keys: res.keys,
-      unlocked,
-    };
+    return sessionOf(relay, res, unlockAccount(res.accountId, wrappingKey, res.keys));
   } finally {
     wipe(authKey);
     wipe(wrappingKey);
   }
+}
+
+/** The session a login answer opens, with the keys the client unlocked for it. */
+function sessionOf(relay: RelayClient, res: LoginResponse, unlocked: UnlockedAccount): Session {
+  return {
+    relayUrl: relay.baseUrl,
+    token: res.token,
+    expiresAt: res.expiresAt,
+    accountId: res.accountId,
+    email: res.email,
+    keys: res.keys,
+    unlocked,
+  };
 }
 
 /**

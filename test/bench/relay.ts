@@ -71,7 +71,7 @@ export function startScript(
   source: string,
   args: string[] = [],
 ): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...(process.env.KEYHOLE_BENCH_PERF_PROXY ? ['--perf-basic-prof'] : []), '--input-type=module', '-e', source, ...args], {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {

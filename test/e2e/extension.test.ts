@@ -53,6 +53,25 @@ async function textOf(page: Page, testid: string): Promise<string | null> {
   return loc.textContent();
 }
 
+/** clientSecretRequest({ stream, onStream }) for `openai` as a bearer header: the chunks and the body. */
+async function streamOpenai(page: Page, url: string): Promise<{ got: string[]; body: unknown }> {
+  const out = await page.evaluate(async (url) => {
+    const got: string[] = [];
+    const body = await (
+      window as unknown as { clientSecretRequest(p: unknown): Promise<unknown> }
+    ).clientSecretRequest({
+      clientSecretName: 'openai',
+      url,
+      headers: { Authorization: 'Bearer $CLIENT_SECRET' },
+      stream: true,
+      onStream: (c: string) => got.push(c),
+    });
+    return { got, body };
+  }, url);
+  witness.seen.push(JSON.stringify(out));
+  return out;
+}
+
 async function noApprovalWindowWithin(ms: number): Promise<boolean> {
   try {
     await b.context.waitForEvent('page', {
@@ -293,20 +312,7 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
     expect((out as { chunks: number }).chunks).toBeGreaterThan(1);
     expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
     // Request mode with stream + onStream.
-    const pieces = await page.evaluate(async (url) => {
-      const got: string[] = [];
-      const body = await (
-        window as unknown as { clientSecretRequest(p: unknown): Promise<unknown> }
-      ).clientSecretRequest({
-        clientSecretName: 'openai',
-        url,
-        headers: { Authorization: 'Bearer $CLIENT_SECRET' },
-        stream: true,
-        onStream: (c: string) => got.push(c),
-      });
-      return { got, body };
-    }, `${mock.origin}/stream`);
-    witness.seen.push(JSON.stringify(pieces));
+    const pieces = await streamOpenai(page, `${mock.origin}/stream`);
     expect(pieces.got.join('')).toBe(pieces.body);
     expect(pieces.got.length).toBeGreaterThan(1);
   });
@@ -392,20 +398,7 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
       status: 401,
       body: { error: 'bad key', got: 'Bearer [REDACTED]' },
     });
-    const streamed = await page.evaluate(async (url) => {
-      const got: string[] = [];
-      const body = await (
-        window as unknown as { clientSecretRequest(p: unknown): Promise<unknown> }
-      ).clientSecretRequest({
-        clientSecretName: 'openai',
-        url,
-        headers: { Authorization: 'Bearer $CLIENT_SECRET' },
-        stream: true,
-        onStream: (c: string) => got.push(c),
-      });
-      return { got, body };
-    }, `${mock.origin}/reflect-stream`);
-    witness.seen.push(JSON.stringify(streamed));
+    const streamed = await streamOpenai(page, `${mock.origin}/reflect-stream`);
     expect(streamed.body).toBe('you sent Bearer [REDACTED]\n');
     expect(streamed.got.join('')).toBe(streamed.body);
     expect(mock.received.slice(before).map((r) => r.headers.authorization)).toEqual([

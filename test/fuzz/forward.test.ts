@@ -115,20 +115,21 @@ describe('fuzz: POST /v1/forward', () => {
     await store?.close();
   });
 
+  /** A well-formed forward of the good secret to the echo API (a fresh object each call). */
+  const validEcho = () => ({
+    request: {
+      url: `${api.origin}/echo`,
+      method: 'POST',
+      headers: { authorization: 'Bearer $CLIENT_SECRET' },
+      data: { k: '$CLIENT_SECRET' },
+    },
+    secrets: [
+      { name: good.name, vaultId: account.vaultId, itemId: good.itemId, itemKey: good.itemKey },
+    ],
+  });
+
   it('sanity: a well-formed request reaches the echo API and comes back scrubbed', async () => {
-    const a = await send(
-      JSON.stringify({
-        request: {
-          url: `${api.origin}/echo`,
-          method: 'POST',
-          headers: { authorization: 'Bearer $CLIENT_SECRET' },
-          data: { k: '$CLIENT_SECRET' },
-        },
-        secrets: [
-          { name: good.name, vaultId: account.vaultId, itemId: good.itemId, itemKey: good.itemKey },
-        ],
-      }),
-    );
+    const a = await send(JSON.stringify(validEcho()));
     expect(a.status, a.text).toBe(200);
     expect(a.text).toContain('/echo');
     judge(a, 'sanity');
@@ -312,17 +313,7 @@ describe('fuzz: POST /v1/forward', () => {
     'a valid request with one field mutated never gets a 500 or a secret back',
     { timeout },
     async () => {
-      const valid = {
-        request: {
-          url: `${api.origin}/echo`,
-          method: 'POST',
-          headers: { authorization: 'Bearer $CLIENT_SECRET' },
-          data: { k: '$CLIENT_SECRET' },
-        },
-        secrets: [
-          { name: good.name, vaultId: account.vaultId, itemId: good.itemId, itemKey: good.itemKey },
-        ],
-      };
+      const valid = validEcho();
       const paths = [
         'request',
         'request.url',

@@ -18,10 +18,10 @@ import {
 } from '../../shared/client/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
+import { FAST_KDF } from '../helpers/fast-kdf.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 
 const PASSWORD = 'sdk sync password';
-const KDF = { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 };
 let relay: RelayProcess;
 let session: Session;
 
@@ -46,7 +46,7 @@ const secret = (name: string, value: string): SecretPayload => ({
 
 beforeAll(async () => {
   relay = await spawnRelay();
-  session = await signup(relay.url, `sdk-${Date.now()}@example.com`, PASSWORD, { kdf: KDF });
+  session = await signup(relay.url, `sdk-${Date.now()}@example.com`, PASSWORD, { kdf: FAST_KDF });
 });
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { startMockApi, type MockApi } from '../helpers/mock-api.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
-import { call, signedIn, type Reply } from './relay-fixtures.js';
+import { call, readReply, signedIn, type Reply } from './relay-fixtures.js';
 
 export interface ForwardWorld {
   relay: RelayProcess;
@@ -125,14 +125,7 @@ export async function postForward(base: string, body: unknown, token: string): P
     body: JSON.stringify(body),
     redirect: 'manual',
   });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  return readReply(res);
 }
 
 export function fwd(

@@ -30,7 +30,11 @@ export async function call(
   if (opts.raw !== undefined) body = opts.raw;
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, { method, headers, body });
+  return readReply(await fetch(base + path, { method, headers, body }));
+}
+
+/** A response as a Reply: its text, and that text parsed as JSON when it is JSON. */
+export async function readReply(res: Response): Promise<Reply> {
   const text = await res.text();
   let json: unknown;
   try {

@@ -15,6 +15,7 @@ import {
   makeTeam,
   newDevice,
   raw,
+  rawRemove,
   secret,
   type Device,
 } from './team-fixtures.js';
@@ -178,21 +179,9 @@ describe('team access', () => {
       memberKeys: [{ accountId: admin.session.accountId, wrappedKey: 'AQE' }],
       items: [],
     };
-    const byAdmin = await raw(
-      relay.url,
-      'DELETE',
-      `/v1/teams/${vaultId}/members/${owner.session.accountId}`,
-      admin.token,
-      body,
-    );
+    const byAdmin = await rawRemove(admin, vaultId, owner.session.accountId, body);
     expect(errorCode(byAdmin)).toBe('FORBIDDEN');
-    const lastOwner = await raw(
-      relay.url,
-      'DELETE',
-      `/v1/teams/${vaultId}/members/${owner.session.accountId}`,
-      owner.token,
-      body,
-    );
+    const lastOwner = await rawRemove(owner, vaultId, owner.session.accountId, body);
     expect(errorCode(lastOwner)).toBe('FORBIDDEN');
   });
 

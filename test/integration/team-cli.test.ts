@@ -26,6 +26,39 @@ function ok(r: CliResult): CliResult {
   return r;
 }
 
+/** The owner's `keyhole team invite backend <email> [extra…] --fingerprint <fingerprint>`. */
+function invite(who: Person, fingerprint: string, extra: string[] = []): Promise<CliResult> {
+  return cli('owner', [
+    'team',
+    'invite',
+    'backend',
+    email(who),
+    ...extra,
+    '--fingerprint',
+    fingerprint,
+  ]);
+}
+
+/** `keyhole secret add <name> --host <host> --vault backend`, the value on stdin. */
+function addToTeam(who: Person, name: string, host: string, value: string): Promise<CliResult> {
+  return cli(who, ['secret', 'add', name, '--host', host, '--vault', 'backend'], value);
+}
+
+/** `keyhole request <name>` from the backend team, the secret as a bearer header to /reflect. */
+function requestWith(who: Person, name: string): Promise<CliResult> {
+  const url = `http://${api.hostPort}/reflect`;
+  return cli(who, [
+    'request',
+    name,
+    '--vault',
+    'backend',
+    '--url',
+    url,
+    '-H',
+    'Authorization: Bearer $CLIENT_SECRET',
+  ]);
+}
+
 beforeAll(async () => {
   api = await startMockApi('127.0.0.2');
   relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: api.hostPort } });
@@ -42,7 +75,6 @@ afterAll(async () => {
 });
 
 describe('keyhole team / audit', () => {
-  const url = () => `http://${api.hostPort}/reflect`;
   const fp: Partial<Record<Person, string>> = {};
 
   it('creates a team and refuses an invitation whose fingerprint does not match, sending nothing', async () => {
@@ -50,14 +82,7 @@ describe('keyhole team / audit', () => {
     for (const p of people) fp[p] = ok(await cli(p, ['team', 'fingerprint'])).stdout.trim();
     expect(fp.bob).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){4}$/);
 
-    const wrong = await cli('owner', [
-      'team',
-      'invite',
-      'backend',
-      email('bob'),
-      '--fingerprint',
-      fp.carol ?? '',
-    ]);
+    const wrong = await invite('bob', fp.carol ?? '');
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('FINGERPRINT_MISMATCH');
     expect(wrong.stdout).toContain(fp.bob);
@@ -68,29 +93,9 @@ describe('keyhole team / audit', () => {
   });
 
   it('invites with a matching fingerprint and lists members with their fingerprints', async () => {
-    const invited = ok(
-      await cli('owner', [
-        'team',
-        'invite',
-        'backend',
-        email('bob'),
-        '--fingerprint',
-        (fp.bob ?? '').toLowerCase(),
-      ]),
-    );
+    const invited = ok(await invite('bob', (fp.bob ?? '').toLowerCase()));
     expect(invited.stdout).toContain(`fingerprint: ${fp.bob}`);
-    const user = ok(
-      await cli('owner', [
-        'team',
-        'invite',
-        'backend',
-        email('carol'),
-        '--role',
-        'user',
-        '--fingerprint',
-        fp.carol ?? '',
-      ]),
-    );
+    const user = ok(await invite('carol', fp.carol ?? '', ['--role', 'user']));
     expect(user.stderr).toContain('not cryptography');
     const members = ok(await cli('bob', ['team', 'members', 'backend'])).stdout;
     expect(members).toMatch(new RegExp(`${email('owner')}\\s+owner\\s+${fp.owner}`));
@@ -99,52 +104,14 @@ describe('keyhole team / audit', () => {
   });
 
   it('a member uses a team secret through the relay; a user may use but not write', async () => {
-    ok(
-      await cli(
-        'owner',
-        ['secret', 'add', 'openai', '--host', `http://${api.hostPort}`, '--vault', 'backend'],
-        SECRET,
-      ),
-    );
-    ok(
-      await cli(
-        'owner',
-        ['secret', 'add', 'stripe', '--host', `http://${api.hostPort}`, '--vault', 'backend'],
-        'sk-stripe',
-      ),
-    );
-    const used = ok(
-      await cli('bob', [
-        'request',
-        'openai',
-        '--vault',
-        'backend',
-        '--url',
-        url(),
-        '-H',
-        'Authorization: Bearer $CLIENT_SECRET',
-      ]),
-    );
+    ok(await addToTeam('owner', 'openai', `http://${api.hostPort}`, SECRET));
+    ok(await addToTeam('owner', 'stripe', `http://${api.hostPort}`, 'sk-stripe'));
+    const used = ok(await requestWith('bob', 'openai'));
     expect(api.requests.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
     expect(used.stdout).not.toContain(SECRET); // the reflection is scrubbed
 
-    ok(
-      await cli('carol', [
-        'request',
-        'stripe',
-        '--vault',
-        'backend',
-        '--url',
-        url(),
-        '-H',
-        'Authorization: Bearer $CLIENT_SECRET',
-      ]),
-    );
-    const write = await cli(
-      'carol',
-      ['secret', 'add', 'mine', '--host', 'api.example.com', '--vault', 'backend'],
-      'x',
-    );
+    ok(await requestWith('carol', 'stripe'));
+    const write = await addToTeam('carol', 'mine', 'api.example.com', 'x');
     expect(write.code).not.toBe(0);
     expect(write.stderr).toContain('FORBIDDEN');
     const listed = ok(await cli('carol', ['secret', 'list', '--vault', 'backend']));
@@ -183,47 +150,16 @@ describe('keyhole team / audit', () => {
     expect(removed.stdout + removed.stderr).not.toContain(SECRET);
 
     const before = api.requests.length;
-    const bobRequest = await cli('bob', [
-      'request',
-      'openai',
-      '--vault',
-      'backend',
-      '--url',
-      url(),
-      '-H',
-      'Authorization: Bearer $CLIENT_SECRET',
-    ]);
+    const bobRequest = await requestWith('bob', 'openai');
     expect(bobRequest.code).not.toBe(0);
     expect(bobRequest.stderr).toMatch(/NOT_FOUND|FORBIDDEN/);
     expect(api.requests.length).toBe(before);
     expect((await cli('bob', ['audit', 'backend'])).stderr).toContain('NOT_FOUND');
     expect((await cli('bob', ['team', 'members', 'backend'])).stderr).toContain('NOT_FOUND');
 
-    ok(
-      await cli('owner', [
-        'request',
-        'openai',
-        '--vault',
-        'backend',
-        '--url',
-        url(),
-        '-H',
-        'Authorization: Bearer $CLIENT_SECRET',
-      ]),
-    );
+    ok(await requestWith('owner', 'openai'));
     expect(api.requests.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
-    ok(
-      await cli('carol', [
-        'request',
-        'stripe',
-        '--vault',
-        'backend',
-        '--url',
-        url(),
-        '-H',
-        'Authorization: Bearer $CLIENT_SECRET',
-      ]),
-    );
+    ok(await requestWith('carol', 'stripe'));
     const members = ok(await cli('owner', ['team', 'members', 'backend'])).stdout;
     expect(members).not.toContain(email('bob'));
   });

@@ -12,10 +12,11 @@ import {
 import { createTeam, inviteMember, lookupPublicKey } from '../../shared/client/team.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { Role } from '../../shared/protocol/vault.js';
+import { FAST_KDF } from '../helpers/fast-kdf.js';
 import { call, type Reply } from './relay-fixtures.js';
 
 export const PASSWORD = 'team suite password';
-export const FAST_KDF = { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 };
+export { FAST_KDF };
 
 export interface Device {
   session: Session;
@@ -87,6 +88,22 @@ export function raw(
   body?: unknown,
 ): Promise<Reply> {
   return call(base, method, path, body === undefined ? { token } : { token, body });
+}
+
+/** DELETE /v1/teams/:vaultId/members/:accountId by `by`, straight to the relay (no SDK checks). */
+export function rawRemove(
+  by: Device,
+  vaultId: string,
+  accountId: string,
+  body: unknown,
+): Promise<Reply> {
+  return raw(
+    by.session.relayUrl,
+    'DELETE',
+    `/v1/teams/${vaultId}/members/${accountId}`,
+    by.token,
+    body,
+  );
 }
 
 export function errorCode(reply: Reply): string | undefined {

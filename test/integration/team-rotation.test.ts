@@ -23,6 +23,7 @@ import {
   makeTeam,
   newDevice,
   raw,
+  rawRemove,
   secret,
   type Device,
 } from './team-fixtures.js';
@@ -293,21 +294,9 @@ describe.each(STORES)('team key rotation on $name', (target) => {
     // Removal of a non-member, and removal by someone who may not.
     const outsider = await newDevice(relay.url, 'outsider');
     const body = { keyGeneration: 1, memberKeys, items };
-    const notMember = await raw(
-      relay.url,
-      'DELETE',
-      `/v1/teams/${vaultId}/members/${outsider.session.accountId}`,
-      owner.token,
-      body,
-    );
+    const notMember = await rawRemove(owner, vaultId, outsider.session.accountId, body);
     expect(errorCode(notMember)).toBe('NOT_FOUND');
-    const byMember = await raw(
-      relay.url,
-      'DELETE',
-      `/v1/teams/${vaultId}/members/${owner.session.accountId}`,
-      bob.token,
-      body,
-    );
+    const byMember = await rawRemove(bob, vaultId, owner.session.accountId, body);
     expect(errorCode(byMember)).toBe('FORBIDDEN');
     expect(await currentGeneration(owner, vaultId)).toBe(0);
   });

@@ -22,6 +22,7 @@ import {
 import { KeyholeError } from '../../shared/errors.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { startMockApi, type MockApi } from '../helpers/mock-api.js';
+import { FAST_KDF } from '../helpers/fast-kdf.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import { findNeedles, textForms, type Needle } from './invariant-world.js';
 
@@ -56,9 +57,7 @@ describe('invariant 1: nothing a page can receive contains a secret', () => {
       relay.url,
       `inv1-${Date.now()}@example.test`,
       'inv1 password 123',
-      {
-        kdf: { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-      },
+      { kdf: FAST_KDF },
     );
     client = new RelayClient({ baseUrl: session.relayUrl, token: session.token });
     store = new VaultStore(session.unlocked);

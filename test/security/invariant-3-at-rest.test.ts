@@ -34,6 +34,7 @@ import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { startMockApi, type MockApi } from '../helpers/mock-api.js';
 import { freshPostgresUrl, isPostgresAvailable, TEST_PG_URL } from '../helpers/postgres.js';
+import { FAST_KDF } from '../helpers/fast-kdf.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 import {
   findNeedles,
@@ -46,7 +47,6 @@ import {
 
 const PASSWORD = 'Inv3 master password – ünïcødé 7731';
 const PASSWORD_B = 'Inv3 second member password 5519';
-const FAST_KDF = { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 };
 
 const V = {
   plain: 'inv3-plain-value-4c2a9e71b0',

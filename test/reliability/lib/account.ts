@@ -18,6 +18,7 @@ import type {
   SecretPayload,
 } from '../../../shared/protocol/index.js';
 import type { ForwardRequest, RequestTemplate } from '../../../shared/protocol/forward.js';
+import { FAST_KDF } from '../../helpers/fast-kdf.js';
 import { call, ok, type CallOptions } from './http.js';
 
 export interface TestAccount {
@@ -41,8 +42,7 @@ export interface TestSecret {
 function testKdf(): KdfParams {
   return {
     algorithm: 'argon2id',
-    memLimitBytes: 19 * 1024 * 1024,
-    opsLimit: 2,
+    ...FAST_KDF,
     salt: toBase64url(randomBytes(16)),
   };
 }
