@@ -131,7 +131,8 @@ describe.each(STORES)('relay auth on $name', (target) => {
     const names = (h: Headers) => [...h.keys()].filter((k) => k !== 'date').sort();
     expect(names(b.headers)).toEqual(names(a.headers));
 
-    // timing: medians of a few tries each, fresh emails so the throttle does not kick in
+    // timing: the fastest of a few tries each (load only ever adds time, so minima are the robust
+    // statistic on a busy machine); fresh emails so the throttle does not kick in
     const time = async (body: unknown): Promise<number> => {
       const t = performance.now();
       await call(relay.url, 'POST', '/v1/auth/login', { body });
@@ -139,16 +140,15 @@ describe.each(STORES)('relay auth on $name', (target) => {
     };
     const unknownTimes: number[] = [];
     const wrongTimes: number[] = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 4; i++) {
       const acct = await signedIn(relay.url);
       wrongTimes.push(await time({ email: acct.email, authKey: newKey() }));
       unknownTimes.push(
         await time({ email: `nobody-${i}-${Date.now()}@example.test`, authKey: newKey() }),
       );
     }
-    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
-    // both run one argon2id verification (~10 ms); a missing dummy hash would show ~0 ms
-    expect(median(unknownTimes)).toBeGreaterThan(median(wrongTimes) / 3);
+    // both run one argon2id verification (~10 ms); a missing dummy hash would show ~1 ms
+    expect(Math.min(...unknownTimes)).toBeGreaterThan(Math.min(...wrongTimes) / 3);
   });
 
   it('gives stable, well-formed fake KDF parameters for unknown emails, across restarts and relays', async () => {
