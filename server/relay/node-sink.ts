@@ -68,8 +68,19 @@ class NodeSink implements AnswerSink {
   }
 
   abort(): void {
+    const res = this.res;
+    if (this.held && !res.destroyed) {
+      // As if streaming had begun: what was held (already scrubbed) goes out, then the cut — the
+      // caller sees a truncated answer, never a silently short one. (Node corks a response's
+      // first write until the next tick; destroySoon lets it out before closing.)
+      this.flush();
+      if (res.socket) {
+        res.socket.destroySoon();
+        return;
+      }
+    }
     this.held = null;
-    this.res.destroy();
+    res.destroy();
   }
 
   onClose(cb: () => void): void {
