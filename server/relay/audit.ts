@@ -44,8 +44,7 @@ function newRowId(): string {
 
 const INSERT_SQL =
   'insert into audit_log (id, vault_id, account_id, secret_name, origin, host, method, status, ' +
-  'error_code, duration_ms, created_at) values (@id, @vault_id, @account_id, @secret_name, ' +
-  '@origin, @host, @method, @status, @error_code, @duration_ms, @created_at)';
+  'error_code, duration_ms, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 export class AuditWriter {
   private pending: AuditLogTable[] = [];
@@ -79,9 +78,23 @@ export class AuditWriter {
       // Synchronous from the first pragma to the last: nothing else can use the connection
       // meanwhile. (While a Kysely transaction holds it, we queue behind it below instead.)
       if (!this.sqliteInsert) {
-        const insert = sqlite.prepare<[AuditLogTable]>(INSERT_SQL);
+        const insert = sqlite.prepare(INSERT_SQL);
         this.sqliteInsert = sqlite.transaction((rows: AuditLogTable[]) => {
-          for (const row of rows) insert.run(row);
+          for (const r of rows) {
+            insert.run(
+              r.id,
+              r.vault_id,
+              r.account_id,
+              r.secret_name,
+              r.origin,
+              r.host,
+              r.method,
+              r.status,
+              r.error_code,
+              r.duration_ms,
+              r.created_at,
+            );
+          }
         });
       }
       sqlite.pragma('synchronous = normal');
