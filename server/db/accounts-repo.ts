@@ -4,6 +4,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import type { KeyBundle, SignupRequest } from '../../shared/protocol/auth.js';
 import { KdfParamsSchema } from '../../shared/protocol/common.js';
 import { isUniqueViolation } from './db-errors.js';
+import { insertVaultWithOwner } from './vaults-repo.js';
 import type { AccountsTable, Database } from './schema.js';
 
 export async function findAccountByEmail(
@@ -51,30 +52,17 @@ export async function createAccount(
           created_at: now,
         })
         .execute();
-      await tx
-        .insertInto('vaults')
-        .values({
+      await insertVaultWithOwner(
+        tx,
+        {
           id: req.personalVault.id,
           kind: 'personal',
           name: null,
-          owner_id: req.accountId,
-          revision: 0,
-          key_generation: 0,
-          created_at: now,
-        })
-        .execute();
-      await tx
-        .insertInto('vault_members')
-        .values({
-          vault_id: req.personalVault.id,
-          account_id: req.accountId,
-          role: 'owner',
-          wrapped_key: req.personalVault.wrappedKey,
-          key_generation: 0,
-          added_at: now,
-          removed_at: null,
-        })
-        .execute();
+          ownerId: req.accountId,
+          wrappedKey: req.personalVault.wrappedKey,
+        },
+        now,
+      );
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;

@@ -17,6 +17,44 @@ import type { Database, ItemsTable, VaultMembersTable } from './schema.js';
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** Roles that may write items. 'user' may only use secrets (through the forwarder). */
+/** Inserts a new vault (revision 0, key generation 0) and its owner's membership, inside `tx`. */
+export async function insertVaultWithOwner(
+  tx: Db,
+  vault: {
+    id: string;
+    kind: 'personal' | 'team';
+    name: string | null;
+    ownerId: string;
+    wrappedKey: string;
+  },
+  now: number,
+): Promise<void> {
+  await tx
+    .insertInto('vaults')
+    .values({
+      id: vault.id,
+      kind: vault.kind,
+      name: vault.name,
+      owner_id: vault.ownerId,
+      revision: 0,
+      key_generation: 0,
+      created_at: now,
+    })
+    .execute();
+  await tx
+    .insertInto('vault_members')
+    .values({
+      vault_id: vault.id,
+      account_id: vault.ownerId,
+      role: 'owner',
+      wrapped_key: vault.wrappedKey,
+      key_generation: 0,
+      added_at: now,
+      removed_at: null,
+    })
+    .execute();
+}
+
 export const WRITER_ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
 export function toItemRecord(row: ItemsTable): ItemRecord {

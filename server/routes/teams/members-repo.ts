@@ -9,6 +9,7 @@ import type {
 } from '../../../shared/protocol/team.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
 import type { Database } from '../../db/schema.js';
+import { insertVaultWithOwner } from '../../db/vaults-repo.js';
 import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
 
 /** The creator becomes the owner, holding the vault key sealed to itself at generation 0. */
@@ -20,30 +21,17 @@ export async function createTeam(
 ): Promise<CreateTeamResponse> {
   try {
     await db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('vaults')
-        .values({
+      await insertVaultWithOwner(
+        tx,
+        {
           id: req.vaultId,
           kind: 'team',
           name: req.name,
-          owner_id: accountId,
-          revision: 0,
-          key_generation: 0,
-          created_at: now,
-        })
-        .execute();
-      await tx
-        .insertInto('vault_members')
-        .values({
-          vault_id: req.vaultId,
-          account_id: accountId,
-          role: 'owner',
-          wrapped_key: req.wrappedKey,
-          key_generation: 0,
-          added_at: now,
-          removed_at: null,
-        })
-        .execute();
+          ownerId: accountId,
+          wrappedKey: req.wrappedKey,
+        },
+        now,
+      );
     });
   } catch (err) {
     if (isUniqueViolation(err))
