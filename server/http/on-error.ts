@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import type pino from 'pino';
 import { HTTP_STATUS, KeyholeError, type ErrorCode } from '../../shared/errors.js';
 import { RELAY_ERROR_HEADER } from '../../shared/protocol/forward.js';
+import { isStoreFailure } from '../db/db-errors.js';
 
 /** The headers of an error answer: keyhole-error, no-store, and Retry-After when known. */
 export function errorHeaders(err: KeyholeError): Record<string, string> {
@@ -25,36 +26,6 @@ export function errorResponse(c: Context, err: KeyholeError): Response {
   const status = HTTP_STATUS[err.code];
   for (const [name, value] of Object.entries(errorHeaders(err))) c.header(name, value);
   return c.json({ error: err.toBody() }, status as 400);
-}
-
-const STORE_ERROR_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'SQLITE_BUSY',
-  'SQLITE_FULL',
-  'SQLITE_IOERR',
-  'SQLITE_CANTOPEN',
-  'SQLITE_READONLY',
-  '57P01', // admin_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-  '53100', // disk_full
-]);
-
-function isStoreFailure(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (STORE_ERROR_CODES.has(code) || code.startsWith('SQLITE_IOERR')))
-    return true;
-  // SQLite rolls a transaction back by itself on SQLITE_FULL/IOERR/BUSY; Kysely's own rollback
-  // then fails with this message, which hides the original error (test/reliability disk-full).
-  return (
-    err instanceof Error &&
-    /Connection terminated|timeout exceeded when trying to connect|not queryable|cannot rollback - no transaction is active/i.test(
-      err.message,
-    )
-  );
 }
 
 function fromHttpException(err: HTTPException): ErrorCode {
