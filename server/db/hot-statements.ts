@@ -1,6 +1,6 @@
-// The few statements every forwarded request runs (session lookup, membership + item), prepared
-// once: on SQLite as better-sqlite3 statements run synchronously, on PostgreSQL as named pg
-// prepared statements. Kysely's builder costs more than these point queries themselves.
+// The few statements every forwarded request runs (session lookup, membership + item, or both in
+// one statement), prepared once: on SQLite as better-sqlite3 statements run synchronously, on
+// PostgreSQL as named pg prepared statements. Kysely's builder costs more than these point queries themselves.
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
 import type { Store } from './store-types.js';
@@ -18,6 +18,16 @@ export interface MemberItemRow {
   deleted: number | null;
 }
 
+/** A live session with, for one (vault, item), the account's membership and the item. */
+export interface SessionMemberItemRow {
+  account_id: string;
+  /** null when the account is not a live member of the vault */
+  member_id: string | null;
+  /** null when not a member, or the item does not exist */
+  data: string | null;
+  deleted: number | null;
+}
+
 export interface HotStatements {
   /** the session behind a token hash, if live (not revoked, not expired at `now`) */
   findLiveSession(tokenHash: string, now: number): Promise<LiveSessionRow | undefined>;
@@ -27,6 +37,17 @@ export interface HotStatements {
     itemId: string,
     accountId: string,
   ): Promise<MemberItemRow | undefined>;
+  /**
+   * Both lookups in one statement (one read transaction; on PostgreSQL one round trip): the live
+   * session behind a token hash, LEFT JOIN the account's membership of the vault, LEFT JOIN the
+   * item. undefined: no live session.
+   */
+  findSessionMemberItem(
+    tokenHash: string,
+    now: number,
+    vaultId: string,
+    itemId: string,
+  ): Promise<SessionMemberItemRow | undefined>;
 }
 
 const SQL = {
@@ -47,6 +68,22 @@ const SQL = {
       'select m.account_id as account_id, i.data as data, i.deleted as deleted ' +
       'from vault_members m left join items i on i.vault_id = m.vault_id and i.id = $1 ' +
       'where m.vault_id = $2 and m.account_id = $3 and m.removed_at is null limit 1',
+  },
+  sessionMemberItem: {
+    sqlite:
+      'select s.account_id as account_id, m.account_id as member_id, i.data as data, ' +
+      'i.deleted as deleted from sessions s ' +
+      'left join vault_members m on m.vault_id = ? and m.account_id = s.account_id ' +
+      'and m.removed_at is null ' +
+      'left join items i on i.vault_id = m.vault_id and i.id = ? ' +
+      'where s.token_hash = ? and s.revoked_at is null and s.expires_at > ? limit 1',
+    postgres:
+      'select s.account_id as account_id, m.account_id as member_id, i.data as data, ' +
+      'i.deleted as deleted from sessions s ' +
+      'left join vault_members m on m.vault_id = $1 and m.account_id = s.account_id ' +
+      'and m.removed_at is null ' +
+      'left join items i on i.vault_id = m.vault_id and i.id = $2 ' +
+      'where s.token_hash = $3 and s.revoked_at is null and s.expires_at > $4 limit 1',
   },
 } as const;
 
@@ -77,6 +114,8 @@ function viaKysely(store: Store): HotStatements {
     findLiveSession: (tokenHash, now) => run(SQL.session[d], [tokenHash, now]),
     findMemberItem: (vaultId, itemId, accountId) =>
       run(SQL.memberItem[d], [itemId, vaultId, accountId]),
+    findSessionMemberItem: (tokenHash, now, vaultId, itemId) =>
+      run(SQL.sessionMemberItem[d], [vaultId, itemId, tokenHash, now]),
   };
 }
 
@@ -91,6 +130,8 @@ function sqliteStatements(store: Store): HotStatements {
   const fallback = viaKysely(store);
   let session: BetterSqlite3.Statement<[string, number], LiveSessionRow> | undefined;
   let memberItem: BetterSqlite3.Statement<[string, string, string], MemberItemRow> | undefined;
+  let sessionMemberItem:
+    BetterSqlite3.Statement<[string, string, string, number], SessionMemberItemRow> | undefined;
   return {
     findLiveSession(tokenHash, now) {
       if (sqlite.inTransaction || !sqlite.open) return fallback.findLiveSession(tokenHash, now);
@@ -107,6 +148,18 @@ function sqliteStatements(store: Store): HotStatements {
       memberItem ??= sqlite.prepare<[string, string, string], MemberItemRow>(SQL.memberItem.sqlite);
       try {
         return Promise.resolve(memberItem.get(itemId, vaultId, accountId));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    },
+    findSessionMemberItem(tokenHash, now, vaultId, itemId) {
+      if (sqlite.inTransaction || !sqlite.open)
+        return fallback.findSessionMemberItem(tokenHash, now, vaultId, itemId);
+      sessionMemberItem ??= sqlite.prepare<[string, string, string, number], SessionMemberItemRow>(
+        SQL.sessionMemberItem.sqlite,
+      );
+      try {
+        return Promise.resolve(sessionMemberItem.get(vaultId, itemId, tokenHash, now));
       } catch (err) {
         return Promise.reject(err as Error);
       }
@@ -131,6 +184,14 @@ function pgStatements(store: Store): HotStatements {
         name: 'keyhole_member_item',
         text: SQL.memberItem.postgres,
         values: [itemId, vaultId, accountId],
+      });
+      return r.rows[0];
+    },
+    async findSessionMemberItem(tokenHash, now, vaultId, itemId) {
+      const r = await pool.query<SessionMemberItemRow>({
+        name: 'keyhole_session_member_item',
+        text: SQL.sessionMemberItem.postgres,
+        values: [vaultId, itemId, tokenHash, now],
       });
       return r.rows[0];
     },

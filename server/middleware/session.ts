@@ -1,6 +1,7 @@
 // requireSession: `Authorization: Bearer <token>` → c.var.accountId and c.var.sessionTokenHash,
 // or 401 UNAUTHENTICATED for a missing, malformed, unknown, expired or revoked token.
-// authenticate() is the same check for the forward fast path, which runs outside Hono.
+// POST /v1/forward checks the session itself, in the same statement as the membership and item
+// (routes/forward/core.ts), with bearerTokenHash() first.
 import type { MiddlewareHandler } from 'hono';
 import { KeyholeError } from '../../shared/errors.js';
 import { hotStatements, type HotStatements } from '../db/hot-statements.js';
@@ -15,15 +16,20 @@ export interface SessionInfo {
   tokenHash: string;
 }
 
+/** The token hash of a well-formed `Bearer` header (not yet looked up), or UNAUTHENTICATED. */
+export function bearerTokenHash(header: string | undefined): string {
+  const match = TOKEN.exec(header ?? '');
+  if (!match?.[1]) throw new KeyholeError('UNAUTHENTICATED');
+  return hashToken(match[1]);
+}
+
 /** The live session an Authorization header names, or UNAUTHENTICATED. */
 export async function authenticate(
   hot: HotStatements,
   header: string | undefined,
   now: number,
 ): Promise<SessionInfo> {
-  const match = TOKEN.exec(header ?? '');
-  if (!match?.[1]) throw new KeyholeError('UNAUTHENTICATED');
-  const tokenHash = hashToken(match[1]);
+  const tokenHash = bearerTokenHash(header);
   const session = await hot.findLiveSession(tokenHash, now);
   if (!session) throw new KeyholeError('UNAUTHENTICATED');
   return { accountId: session.account_id, tokenHash };

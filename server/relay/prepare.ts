@@ -11,10 +11,11 @@ import {
   type AllowedHostRule,
   type Destination,
 } from '../../shared/policy/index.js';
-import type { ForwardRequest } from '../../shared/protocol/forward.js';
+import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js';
+import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { HotStatements } from '../db/hot-statements.js';
 import type { OAuthTokens } from './oauth.js';
-import { openSecrets, type OpenedSecret } from './secrets.js';
+import { openSecrets, type OpenedSecret, type PrefetchedRow } from './secrets.js';
 import { buildOutgoing, type OutgoingRequest } from './substitute.js';
 import { secretValues, type SecretValues } from './values.js';
 
@@ -89,15 +90,18 @@ export async function prepareForward(
   accountId: string,
   req: ForwardRequest,
   audit: AuditTarget[],
+  /** the first secret's membership + item row, when it was looked up with the session */
+  prefetched?: PrefetchedRow,
 ): Promise<PreparedForward> {
   const { dest, used } = precheck(req);
   for (const ref of req.secrets) audit.push({ vaultId: ref.vaultId, secretName: ref.name });
   let opened: OpenedSecret[];
   try {
-    opened = await openSecrets(ctx.hot, accountId, req.secrets, (ref, payload) => {
+    const onOpened = (ref: SecretRef, payload: SecretPayload | null): void => {
       const entry = audit.find((a) => a.vaultId === ref.vaultId && a.secretName === ref.name);
       if (entry && payload) entry.secretName = payload.name;
-    });
+    };
+    opened = await openSecrets(ctx.hot, accountId, req.secrets, onOpened, prefetched);
   } finally {
     // The item keys were needed only to open the items (strings cannot be wiped; drop them).
     for (const ref of req.secrets) ref.itemKey = '';

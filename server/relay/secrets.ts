@@ -5,7 +5,7 @@ import { decryptItemData, fromBase64url, wipe } from '../../shared/crypto/index.
 import { KeyholeError } from '../../shared/errors.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import type { HotStatements } from '../db/hot-statements.js';
+import type { HotStatements, MemberItemRow } from '../db/hot-statements.js';
 
 export interface OpenedSecret {
   /** the name the request uses for it ($(secret:NAME)); the first one is $CLIENT_SECRET */
@@ -17,13 +17,21 @@ export interface OpenedSecret {
   keyHash: string;
 }
 
+/** A membership + item row looked up already (with the session); undefined row: not a member. */
+export interface PrefetchedRow {
+  row: MemberItemRow | undefined;
+}
+
 /** Loads one item the account may use: FORBIDDEN without live membership, SECRET_NOT_FOUND without a live item. */
 async function loadItemData(
   hot: HotStatements,
   accountId: string,
   ref: SecretRef,
+  prefetched: PrefetchedRow | undefined,
 ): Promise<string> {
-  const row = await hot.findMemberItem(ref.vaultId, ref.itemId, accountId);
+  const row = prefetched
+    ? prefetched.row
+    : await hot.findMemberItem(ref.vaultId, ref.itemId, accountId);
   if (!row) throw new KeyholeError('FORBIDDEN', 'This account may not use secrets of that vault.');
   if (row.data === null || row.data === '' || Number(row.deleted) === 1) {
     throw new KeyholeError('SECRET_NOT_FOUND');
@@ -55,10 +63,12 @@ export async function openSecrets(
   accountId: string,
   refs: readonly SecretRef[],
   onOpened?: (ref: SecretRef, payload: SecretPayload | null) => void,
+  /** the first ref's row, when it was looked up already */
+  first?: PrefetchedRow,
 ): Promise<OpenedSecret[]> {
   const out: OpenedSecret[] = [];
-  for (const ref of refs) {
-    const data = await loadItemData(hot, accountId, ref);
+  for (const [i, ref] of refs.entries()) {
+    const data = await loadItemData(hot, accountId, ref, i === 0 ? first : undefined);
     const { payload, keyHash } = openItem(ref, data);
     onOpened?.(ref, payload);
     out.push({ name: ref.name, vaultId: ref.vaultId, itemId: ref.itemId, payload, keyHash });

@@ -1,5 +1,5 @@
-// The work of POST /v1/forward once the caller is authenticated and the body read: parse and
-// validate, prepare (membership, item, decryption, policy, substitution), run or queue, audit.
+// The work of POST /v1/forward once the body is read: parse and validate, the session checked
+// together with the first secret's membership and item (one statement), prepare (membership, item, decryption, policy, substitution), run or queue, audit.
 // Shared by the Hono route (index.ts; app.request in tests) and the relay's Node fast path
 // (node-handler.ts), so both answer exactly alike.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,6 +13,7 @@ import { execute } from '../../relay/execute.js';
 import { createForwarder, type Forwarder } from '../../relay/forwarder.js';
 import { bufferSink, nodeSink } from '../../relay/node-sink.js';
 import { prepareForward, type AuditTarget, type PreparedForward } from '../../relay/prepare.js';
+import type { PrefetchedRow } from '../../relay/secrets.js';
 
 /** One per app: the forwarder (built on first use), the prepared statements, crypto readiness. */
 export class ForwardCore {
@@ -152,9 +153,12 @@ class AuditRecorder {
     this.createdAt = forwarder.now();
   }
 
+  /** the destination's host once the url was parsed (saves parsing it again) */
+  host: string | undefined;
+
   record(status: number | null, errorCode: string | null, durationMs?: number): void {
     if (this.targets.length === 0) return;
-    const host = hostOf(this.req.request.url);
+    const host = this.host ?? hostOf(this.req.request.url);
     const ms = durationMs ?? performance.now() - this.t0;
     for (const t of this.targets) {
       this.forwarder.audit.record({
@@ -173,25 +177,60 @@ class AuditRecorder {
   }
 }
 
-/**
- * Runs one forward request for an authenticated account. `t0` is when its handling began (for
- * the audit's duration). Errors before the upstream's headers are thrown as KeyholeError.
- */
-export async function runForward(
-  core: ForwardCore,
-  accountId: string,
-  text: string,
-  outgoing: ServerResponse | undefined,
-  t0: number,
-): Promise<ForwardOutcome> {
-  const forwarder = core.forwarder;
+/** JSON and schema checks of the body; every failure is INVALID_REQUEST. */
+function parseForwardBody(text: string): ForwardRequest {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     throw new KeyholeError('INVALID_REQUEST', 'The request body is not valid JSON.');
   }
-  const req = parseWith(ForwardRequest, json, 'body');
+  return parseWith(ForwardRequest, json, 'body');
+}
+
+/**
+ * The account behind the session, and its membership + item row for the first secret: one
+ * statement (one SQLite read transaction, one PostgreSQL round trip) for both lookups. Only a
+ * caller with a live session learns what is wrong with its body.
+ */
+async function authorize(
+  core: ForwardCore,
+  tokenHash: string,
+  text: string,
+): Promise<{ accountId: string; req: ForwardRequest; first: PrefetchedRow }> {
+  const now = core.now();
+  let req: ForwardRequest;
+  try {
+    req = parseForwardBody(text);
+  } catch (invalid) {
+    const session = await core.hot.findLiveSession(tokenHash, now);
+    if (!session) throw new KeyholeError('UNAUTHENTICATED');
+    throw invalid;
+  }
+  const ref = req.secrets[0]!;
+  const row = await core.hot.findSessionMemberItem(tokenHash, now, ref.vaultId, ref.itemId);
+  if (!row) throw new KeyholeError('UNAUTHENTICATED');
+  const member =
+    row.member_id === null
+      ? undefined
+      : { account_id: row.member_id, data: row.data, deleted: row.deleted };
+  return { accountId: row.account_id, req, first: { row: member } };
+}
+
+/**
+ * Runs one forward request: `tokenHash` is the caller's session token (checked here, with the
+ * first secret's membership and item), `t0` when its handling began (for the audit's duration).
+ * Errors before the upstream's headers are thrown as KeyholeError.
+ */
+export async function runForward(
+  core: ForwardCore,
+  tokenHash: string,
+  text: string,
+  outgoing: ServerResponse | undefined,
+  t0: number,
+): Promise<ForwardOutcome> {
+  const forwarder = core.forwarder;
+  const { accountId, req, first } = await authorize(core, tokenHash, text);
   const loading = core.ensureCrypto();
   if (loading) await loading;
 
@@ -203,6 +242,7 @@ export async function runForward(
       accountId,
       req,
       audit.targets,
+      first,
     );
   } catch (err) {
     // A vault the account is not a member of is not "known": no row in someone else's log.
@@ -217,6 +257,7 @@ export async function runForward(
     return { kind: 'ticket', ticket };
   }
 
+  audit.host = prepared.outgoing.dest.url.host.slice(0, 300);
   const sink = outgoing ? nodeSink(outgoing) : bufferSink();
   const run = execute(forwarder.agent, prepared.outgoing, prepared.scrub, sink, forwarder.limits);
   prepared = undefined; // the secret-bearing request lives on only inside the running exchange

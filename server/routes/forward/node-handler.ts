@@ -1,12 +1,13 @@
 // The relay's fast path for POST /v1/forward: answered on Node's own request and response, before
 // Hono (no Web Request/Response, no middleware chain). Same checks, same order and same answers as
-// the Hono route (index.ts): session (401) → body cap (413) → runForward (core.ts); errors as
-// `{ error }` JSON with keyhole-error, like on-error.ts; one request log line like request-log.ts.
+// the Hono route (index.ts): bearer token well-formed (401) → body cap (413) → runForward (core.ts:
+// session, then body checks, membership, item); errors as `{ error }` JSON with keyhole-error, like
+// on-error.ts; one request log line like request-log.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pino from 'pino';
 import { HTTP_STATUS, type KeyholeError } from '../../../shared/errors.js';
 import { errorHeaders, toRelayError } from '../../http/on-error.js';
-import { authenticate } from '../../middleware/session.js';
+import { bearerTokenHash } from '../../middleware/session.js';
 import { checkDeclaredLength, type ForwardCore, readIncoming, runForward } from './core.js';
 
 export const FORWARD_PATH = '/v1/forward';
@@ -33,12 +34,12 @@ async function serve(
   start: number,
 ): Promise<void> {
   try {
-    const session = await authenticate(core.hot, req.headers.authorization, core.now());
+    const tokenHash = bearerTokenHash(req.headers.authorization);
     const t0 = performance.now();
     const max = core.forwarder.config.maxRequestBytes;
     checkDeclaredLength(req.headers['content-length'], max);
     const text = await readIncoming(req, max);
-    const out = await runForward(core, session.accountId, text, res, t0);
+    const out = await runForward(core, tokenHash, text, res, t0);
     if (out.kind === 'ticket') sendJson(res, 202, JSON.stringify(out.ticket), undefined);
   } catch (err) {
     sendError(
