@@ -1,6 +1,7 @@
 // Relay benchmark: req/s and latency of forwarding through the Keyhole relay (real process, SQLite,
 // a real encrypted secret substituted into a header, scrubbing on) against a direct call and a
-// minimal node:http + undici.stream proxy, all to a node:http mock API (~1 KB JSON) on 127.0.0.2.
+// minimal node:http + undici.stream proxy, all to a node:http mock API (~1 KB JSON) on 127.0.0.2;
+// and against the relay's floor (relay-floor.ts: only the work every forward must do).
 // Saturating closed loop (undici Pool, 50 connections), paced open loop (500 req/s) for added
 // latency, and first-byte latency of a streamed (SSE-like, 100 chunks) answer. Scenarios are
 // interleaved over 3 rounds; figures are medians. Standalone: `node --import tsx test/bench/relay.ts`.
@@ -11,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import {
   createAccountKeys,
@@ -31,6 +32,7 @@ const PACED_RPS = 500;
 const STREAM_SAMPLES = 60;
 const SECRET = 'sk-bench-4b1d7e0c9a2f6e3d8c5b';
 
+const FLOOR_SCRIPT = fileURLToPath(new URL('./relay-floor.ts', import.meta.url));
 const undiciUrl = pathToFileURL(createRequire(import.meta.url).resolve('undici')).href;
 
 export const UPSTREAM = `
@@ -71,9 +73,12 @@ export function startScript(
   source: string,
   args: string[] = [],
 ): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', source, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  return startNode(['--input-type=module', '-e', source, ...args]);
+}
+
+/** Starts `node ARGS` and waits for its "port N" line. */
+function startNode(nodeArgs: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
@@ -297,12 +302,21 @@ export async function benchRelay(): Promise<Record<string, number>> {
   const apiHostPort = `127.0.0.2:${upstream.port}`;
   const proxy = await startScript(PROXY, [`http://${apiHostPort}`]);
   const dir = mkdtempSync(join(tmpdir(), 'keyhole-bench-'));
+  let stopFloor = (): void => undefined;
   const relay = await spawnRelay({
     db: join(dir, 'keyhole.db'),
     env: { KEYHOLE_ALLOW_PRIVATE: apiHostPort, KEYHOLE_LOG_LEVEL: 'warn' },
   });
   try {
     const { token, forwardBody } = await setupRelayAccount(relay.url, apiHostPort);
+    const floor = await startNode([
+      '--import',
+      'tsx',
+      FLOOR_SCRIPT,
+      `http://${apiHostPort}`,
+      join(dir, 'keyhole.db'),
+    ]);
+    stopFloor = () => floor.child.kill();
     const relayHeaders = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const targets: Target[] = [
       {
@@ -320,6 +334,15 @@ export async function benchRelay(): Promise<Record<string, number>> {
         path: '/json',
       },
       {
+        name: 'floor',
+        pid: floor.child.pid,
+        origin: `http://127.0.0.1:${floor.port}`,
+        method: 'POST',
+        path: '/v1/forward',
+        headers: relayHeaders,
+        body: forwardBody('/json'),
+      },
+      {
         name: 'relay',
         pid: childPid('server/main.ts'),
         origin: relay.url,
@@ -332,6 +355,7 @@ export async function benchRelay(): Promise<Record<string, number>> {
     const sat: Record<string, Array<{ rps: number; p50: number; p99: number; cpuUs: number }>> = {
       direct: [],
       proxy: [],
+      floor: [],
       relay: [],
     };
     const pace: Record<string, Array<{ p50: number; p99: number }>> = {
@@ -341,19 +365,19 @@ export async function benchRelay(): Promise<Record<string, number>> {
     };
     for (let round = 0; round < ROUNDS; round++) {
       for (const t of targets) sat[t.name]!.push(await saturate(t));
-      for (const t of targets) pace[t.name]!.push(await paced(t));
+      for (const t of targets) if (t.name !== 'floor') pace[t.name]!.push(await paced(t));
     }
     const streamDirect: number[] = [];
     const streamRelay: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       streamDirect.push(await firstByte({ ...targets[0]!, path: '/sse' }));
-      streamRelay.push(await firstByte({ ...targets[2]!, body: forwardBody('/sse') }));
+      streamRelay.push(await firstByte({ ...targets[3]!, body: forwardBody('/sse') }));
     }
     const m = (name: string, key: 'rps' | 'p50' | 'p99' | 'cpuUs') =>
       median(sat[name]!.map((s) => s[key]));
     const mp = (name: string, key: 'p50' | 'p99') => median(pace[name]!.map((s) => s[key]));
     const out: Record<string, number> = {};
-    for (const name of ['direct', 'proxy', 'relay']) {
+    for (const name of ['direct', 'proxy', 'floor', 'relay']) {
       out[`${name}_rps`] = Math.round(m(name, 'rps'));
       out[`${name}_p50_ms`] = r2(m(name, 'p50'));
       out[`${name}_p99_ms`] = r2(m(name, 'p99'));
@@ -363,11 +387,15 @@ export async function benchRelay(): Promise<Record<string, number>> {
       out[`paced${PACED_RPS}_${name}_p99_ms`] = r2(mp(name, 'p99'));
     }
     out.proxy_cpu_us_per_req = Math.round(m('proxy', 'cpuUs'));
+    out.floor_cpu_us_per_req = Math.round(m('floor', 'cpuUs'));
     out.relay_cpu_us_per_req = Math.round(m('relay', 'cpuUs'));
     out.relay_vs_proxy_rps_ratio = r2(out.relay_rps! / out.proxy_rps!);
     // CPU per request is steadier than req/s on a shared machine: proxy/relay ≈ the req/s ratio
     // when both are CPU-bound.
     out.relay_vs_proxy_cpu_ratio = r2(out.proxy_cpu_us_per_req / out.relay_cpu_us_per_req);
+    // The floor (relay-floor.ts): only the work the issue makes every forward do.
+    out.floor_vs_proxy_rps_ratio = r2(out.floor_rps! / out.proxy_rps!);
+    out.relay_vs_floor_rps_ratio = r2(out.relay_rps! / out.floor_rps!);
     out.proxy_vs_direct_rps_ratio = r2(out.proxy_rps! / out.direct_rps!);
     out.paced_added_p50_ms_vs_proxy = r2(mp('relay', 'p50') - mp('proxy', 'p50'));
     out.paced_added_p50_ms_vs_direct = r2(mp('relay', 'p50') - mp('direct', 'p50'));
@@ -376,6 +404,7 @@ export async function benchRelay(): Promise<Record<string, number>> {
     out.stream_first_byte_behind_ms = r2(median(streamRelay) - median(streamDirect));
     return out;
   } finally {
+    stopFloor();
     await relay.stop();
     upstream.child.kill();
     proxy.child.kill();

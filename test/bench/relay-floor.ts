@@ -1,0 +1,76 @@
+// The relay's floor, for the bench: only the work issue #4 makes every forward do, on the relay's
+// own modules, with nothing else. Per request: read the body, JSON.parse it, ONE store read (the
+// relay's statement: live session + membership + item, on the relay's SQLite file), decrypt the
+// item with the key from the body, then send the pre-shaped upstream request and stream the answer
+// back scrubbed (execute + nodeSink). No schema validation, placeholder parsing, host policy,
+// substitution engine, header checks, audit or request log: it is not a relay, it is the lower
+// bound of one. `relay ÷ floor` is what the relay's own logic costs; `floor ÷ proxy` is what the
+// required work costs before any of it. Run by bench/relay.ts:
+//   node --import tsx test/bench/relay-floor.ts UPSTREAM_ORIGIN SQLITE_PATH
+import { createServer } from 'node:http';
+import BetterSqlite3 from 'better-sqlite3';
+import { decryptItemData, fromBase64url, initCrypto } from '../../shared/crypto/index.js';
+import { hashToken } from '../../server/db/sessions-repo.js';
+import { execute } from '../../server/relay/execute.js';
+import { createOutboundAgent } from '../../server/relay/outbound.js';
+import { nodeSink } from '../../server/relay/node-sink.js';
+import { SsrfGuard } from '../../server/relay/ssrf.js';
+import { readIncoming } from '../../server/routes/forward/core.js';
+
+const [upstream, dbPath] = process.argv.slice(2);
+if (!upstream || !dbPath) throw new Error('usage: relay-floor.ts UPSTREAM_ORIGIN SQLITE_PATH');
+await initCrypto();
+const target = new URL(upstream);
+const db = new BetterSqlite3(dbPath, { readonly: true });
+// The same statement as server/db/hot-statements.ts (sessionMemberItem).
+const lookup = db.prepare<[string, string, string, number], { data: string | null }>(
+  'select s.account_id as account_id, m.account_id as member_id, i.data as data, ' +
+    'i.deleted as deleted from sessions s ' +
+    'left join vault_members m on m.vault_id = ? and m.account_id = s.account_id ' +
+    'and m.removed_at is null ' +
+    'left join items i on i.vault_id = m.vault_id and i.id = ? ' +
+    'where s.token_hash = ? and s.revoked_at is null and s.expires_at > ? limit 1',
+);
+const agent = createOutboundAgent({
+  guard: new SsrfGuard({ allowPrivate: [target.host] }),
+  connectTimeoutMs: 30_000,
+});
+const limits = { maxResponseBytes: 50 * 1024 * 1024, totalTimeoutMs: 30_000 };
+
+interface Body {
+  request: { url: string };
+  secrets: Array<{ vaultId: string; itemId: string; itemKey: string }>;
+}
+
+const server = createServer((req, res) => {
+  void (async () => {
+    const text = await readIncoming(req, 1024 * 1024);
+    const body = JSON.parse(text) as Body;
+    const ref = body.secrets[0]!;
+    const token = (req.headers.authorization ?? '').slice('Bearer '.length);
+    const row = lookup.get(ref.vaultId, ref.itemId, hashToken(token), Date.now());
+    if (!row?.data) throw new Error('no session, membership or item');
+    const payload = decryptItemData(fromBase64url(ref.itemKey), ref.vaultId, ref.itemId, row.data);
+    const value = payload.type === 'bearer' ? (payload.value ?? '') : '';
+    const url = new URL(body.request.url);
+    const run = execute(
+      agent,
+      {
+        dest: { url } as never,
+        method: 'GET',
+        path: url.pathname + url.search,
+        headers: { authorization: `Bearer ${value}`, accept: 'application/json' },
+        body: null,
+      },
+      [value],
+      nodeSink(res),
+      limits,
+    );
+    await run.started;
+  })().catch(() => res.destroy());
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  console.log(`port ${typeof address === 'object' && address ? address.port : 0}`);
+});
