@@ -1,6 +1,7 @@
 // The few statements every forwarded request runs (session lookup, membership + item, or both in
 // one statement), prepared once: on SQLite as better-sqlite3 statements run synchronously, on
-// PostgreSQL as named pg prepared statements. Kysely's builder costs more than these point queries themselves.
+// PostgreSQL as named pg prepared statements. Kysely's builder costs more than these point
+// queries themselves.
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
 import type { Store } from './store-types.js';
@@ -50,7 +51,8 @@ export interface HotStatements {
   ): Promise<SessionMemberItemRow | undefined>;
 }
 
-const SQL = {
+/** The statements per dialect (exported for the relay bench's floor, which runs the same one). */
+export const HOT_SQL = {
   session: {
     sqlite:
       'select account_id, expires_at from sessions ' +
@@ -111,11 +113,11 @@ function viaKysely(store: Store): HotStatements {
     (await store.db.executeQuery<T>(CompiledQuery.raw(sql, params))).rows[0];
   const d = store.dialect;
   return {
-    findLiveSession: (tokenHash, now) => run(SQL.session[d], [tokenHash, now]),
+    findLiveSession: (tokenHash, now) => run(HOT_SQL.session[d], [tokenHash, now]),
     findMemberItem: (vaultId, itemId, accountId) =>
-      run(SQL.memberItem[d], [itemId, vaultId, accountId]),
+      run(HOT_SQL.memberItem[d], [itemId, vaultId, accountId]),
     findSessionMemberItem: (tokenHash, now, vaultId, itemId) =>
-      run(SQL.sessionMemberItem[d], [vaultId, itemId, tokenHash, now]),
+      run(HOT_SQL.sessionMemberItem[d], [vaultId, itemId, tokenHash, now]),
   };
 }
 
@@ -135,7 +137,7 @@ function sqliteStatements(store: Store): HotStatements {
   return {
     findLiveSession(tokenHash, now) {
       if (sqlite.inTransaction || !sqlite.open) return fallback.findLiveSession(tokenHash, now);
-      session ??= sqlite.prepare<[string, number], LiveSessionRow>(SQL.session.sqlite);
+      session ??= sqlite.prepare<[string, number], LiveSessionRow>(HOT_SQL.session.sqlite);
       try {
         return Promise.resolve(session.get(tokenHash, now));
       } catch (err) {
@@ -145,7 +147,9 @@ function sqliteStatements(store: Store): HotStatements {
     findMemberItem(vaultId, itemId, accountId) {
       if (sqlite.inTransaction || !sqlite.open)
         return fallback.findMemberItem(vaultId, itemId, accountId);
-      memberItem ??= sqlite.prepare<[string, string, string], MemberItemRow>(SQL.memberItem.sqlite);
+      memberItem ??= sqlite.prepare<[string, string, string], MemberItemRow>(
+        HOT_SQL.memberItem.sqlite,
+      );
       try {
         return Promise.resolve(memberItem.get(itemId, vaultId, accountId));
       } catch (err) {
@@ -156,7 +160,7 @@ function sqliteStatements(store: Store): HotStatements {
       if (sqlite.inTransaction || !sqlite.open)
         return fallback.findSessionMemberItem(tokenHash, now, vaultId, itemId);
       sessionMemberItem ??= sqlite.prepare<[string, string, string, number], SessionMemberItemRow>(
-        SQL.sessionMemberItem.sqlite,
+        HOT_SQL.sessionMemberItem.sqlite,
       );
       try {
         return Promise.resolve(sessionMemberItem.get(vaultId, itemId, tokenHash, now));
@@ -174,7 +178,7 @@ function pgStatements(store: Store): HotStatements {
     async findLiveSession(tokenHash, now) {
       const r = await pool.query<LiveSessionRow>({
         name: 'keyhole_live_session',
-        text: SQL.session.postgres,
+        text: HOT_SQL.session.postgres,
         values: [tokenHash, now],
       });
       return r.rows[0];
@@ -182,7 +186,7 @@ function pgStatements(store: Store): HotStatements {
     async findMemberItem(vaultId, itemId, accountId) {
       const r = await pool.query<MemberItemRow>({
         name: 'keyhole_member_item',
-        text: SQL.memberItem.postgres,
+        text: HOT_SQL.memberItem.postgres,
         values: [itemId, vaultId, accountId],
       });
       return r.rows[0];
@@ -190,7 +194,7 @@ function pgStatements(store: Store): HotStatements {
     async findSessionMemberItem(tokenHash, now, vaultId, itemId) {
       const r = await pool.query<SessionMemberItemRow>({
         name: 'keyhole_session_member_item',
-        text: SQL.sessionMemberItem.postgres,
+        text: HOT_SQL.sessionMemberItem.postgres,
         values: [vaultId, itemId, tokenHash, now],
       });
       return r.rows[0];

@@ -10,6 +10,7 @@
 import { createServer } from 'node:http';
 import BetterSqlite3 from 'better-sqlite3';
 import { decryptItemData, fromBase64url, initCrypto } from '../../shared/crypto/index.js';
+import { HOT_SQL } from '../../server/db/hot-statements.js';
 import { hashToken } from '../../server/db/sessions-repo.js';
 import { execute } from '../../server/relay/execute.js';
 import { createOutboundAgent } from '../../server/relay/outbound.js';
@@ -22,14 +23,9 @@ if (!upstream || !dbPath) throw new Error('usage: relay-floor.ts UPSTREAM_ORIGIN
 await initCrypto();
 const target = new URL(upstream);
 const db = new BetterSqlite3(dbPath, { readonly: true });
-// The same statement as server/db/hot-statements.ts (sessionMemberItem).
+// The relay's own statement (server/db/hot-statements.ts).
 const lookup = db.prepare<[string, string, string, number], { data: string | null }>(
-  'select s.account_id as account_id, m.account_id as member_id, i.data as data, ' +
-    'i.deleted as deleted from sessions s ' +
-    'left join vault_members m on m.vault_id = ? and m.account_id = s.account_id ' +
-    'and m.removed_at is null ' +
-    'left join items i on i.vault_id = m.vault_id and i.id = ? ' +
-    'where s.token_hash = ? and s.revoked_at is null and s.expires_at > ? limit 1',
+  HOT_SQL.sessionMemberItem.sqlite,
 );
 const agent = createOutboundAgent({
   guard: new SsrfGuard({ allowPrivate: [target.host] }),
