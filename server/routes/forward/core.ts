@@ -1,5 +1,6 @@
 // The work of POST /v1/forward once the body is read: parse and validate, the session checked
-// together with the first secret's membership and item (one statement), prepare (membership, item, decryption, policy, substitution), run or queue, audit.
+// together with the first secret's membership and item (one statement), prepare (decryption,
+// policy, substitution), run or queue, audit.
 // Shared by the Hono route (index.ts; app.request in tests) and the relay's Node fast path
 // (node-handler.ts), so both answer exactly alike.
 import type { IncomingMessage, ServerResponse } from 'node:http';
