@@ -101,24 +101,31 @@ export function hotStatements(store: Store): HotStatements {
   return hot;
 }
 
+type StatementName = keyof typeof HOT_SQL;
+/** The first row of a hot statement with its parameters in SQL order (undefined: none). */
+type FirstRow = <T>(name: StatementName, params: unknown[]) => Promise<T | undefined>;
+
 function build(store: Store): HotStatements {
-  if (store.dialect === 'sqlite') return store.sqlite ? sqliteStatements(store) : viaKysely(store);
-  if (store.pgPool) return pgStatements(store);
-  return viaKysely(store);
+  const first =
+    store.dialect === 'sqlite' && store.sqlite
+      ? viaBetterSqlite(store)
+      : store.dialect === 'postgres' && store.pgPool
+        ? viaPgPool(store)
+        : viaKysely(store);
+  return {
+    findLiveSession: (tokenHash, now) => first('session', [tokenHash, now]),
+    findMemberItem: (vaultId, itemId, accountId) =>
+      first('memberItem', [itemId, vaultId, accountId]),
+    findSessionMemberItem: (tokenHash, now, vaultId, itemId) =>
+      first('sessionMemberItem', [vaultId, itemId, tokenHash, now]),
+  };
 }
 
 /** Through Kysely's connection (which waits for a running transaction): the fallback. */
-function viaKysely(store: Store): HotStatements {
-  const run = async <T>(sql: string, params: unknown[]): Promise<T | undefined> =>
-    (await store.db.executeQuery<T>(CompiledQuery.raw(sql, params))).rows[0];
+function viaKysely(store: Store): FirstRow {
   const d = store.dialect;
-  return {
-    findLiveSession: (tokenHash, now) => run(HOT_SQL.session[d], [tokenHash, now]),
-    findMemberItem: (vaultId, itemId, accountId) =>
-      run(HOT_SQL.memberItem[d], [itemId, vaultId, accountId]),
-    findSessionMemberItem: (tokenHash, now, vaultId, itemId) =>
-      run(HOT_SQL.sessionMemberItem[d], [vaultId, itemId, tokenHash, now]),
-  };
+  return async <T>(name: StatementName, params: unknown[]) =>
+    (await store.db.executeQuery<T>(CompiledQuery.raw(HOT_SQL[name][d], params))).rows[0];
 }
 
 /**
@@ -127,77 +134,34 @@ function viaKysely(store: Store): HotStatements {
  * that transaction's uncommitted rows. So while a transaction is open we go through Kysely, which
  * queues behind it — the answer is always committed state, as before.
  */
-function sqliteStatements(store: Store): HotStatements {
+function viaBetterSqlite(store: Store): FirstRow {
   const sqlite = store.sqlite as BetterSqlite3.Database;
   const fallback = viaKysely(store);
-  let session: BetterSqlite3.Statement<[string, number], LiveSessionRow> | undefined;
-  let memberItem: BetterSqlite3.Statement<[string, string, string], MemberItemRow> | undefined;
-  let sessionMemberItem:
-    BetterSqlite3.Statement<[string, string, string, number], SessionMemberItemRow> | undefined;
-  return {
-    findLiveSession(tokenHash, now) {
-      if (sqlite.inTransaction || !sqlite.open) return fallback.findLiveSession(tokenHash, now);
-      session ??= sqlite.prepare<[string, number], LiveSessionRow>(HOT_SQL.session.sqlite);
-      try {
-        return Promise.resolve(session.get(tokenHash, now));
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-    },
-    findMemberItem(vaultId, itemId, accountId) {
-      if (sqlite.inTransaction || !sqlite.open)
-        return fallback.findMemberItem(vaultId, itemId, accountId);
-      memberItem ??= sqlite.prepare<[string, string, string], MemberItemRow>(
-        HOT_SQL.memberItem.sqlite,
-      );
-      try {
-        return Promise.resolve(memberItem.get(itemId, vaultId, accountId));
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-    },
-    findSessionMemberItem(tokenHash, now, vaultId, itemId) {
-      if (sqlite.inTransaction || !sqlite.open)
-        return fallback.findSessionMemberItem(tokenHash, now, vaultId, itemId);
-      sessionMemberItem ??= sqlite.prepare<[string, string, string, number], SessionMemberItemRow>(
-        HOT_SQL.sessionMemberItem.sqlite,
-      );
-      try {
-        return Promise.resolve(sessionMemberItem.get(vaultId, itemId, tokenHash, now));
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-    },
+  const prepared = new Map<StatementName, BetterSqlite3.Statement<unknown[]>>();
+  return <T>(name: StatementName, params: unknown[]): Promise<T | undefined> => {
+    if (sqlite.inTransaction || !sqlite.open) return fallback<T>(name, params);
+    let statement = prepared.get(name);
+    if (!statement) {
+      statement = sqlite.prepare<unknown[]>(HOT_SQL[name].sqlite);
+      prepared.set(name, statement);
+    }
+    try {
+      return Promise.resolve(statement.get(...params) as T | undefined);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   };
 }
 
 /** Named prepared statements: each pooled connection parses and plans them once. */
-function pgStatements(store: Store): HotStatements {
+function viaPgPool(store: Store): FirstRow {
   const pool = store.pgPool!;
-  return {
-    async findLiveSession(tokenHash, now) {
-      const r = await pool.query<LiveSessionRow>({
-        name: 'keyhole_live_session',
-        text: HOT_SQL.session.postgres,
-        values: [tokenHash, now],
-      });
-      return r.rows[0];
-    },
-    async findMemberItem(vaultId, itemId, accountId) {
-      const r = await pool.query<MemberItemRow>({
-        name: 'keyhole_member_item',
-        text: HOT_SQL.memberItem.postgres,
-        values: [itemId, vaultId, accountId],
-      });
-      return r.rows[0];
-    },
-    async findSessionMemberItem(tokenHash, now, vaultId, itemId) {
-      const r = await pool.query<SessionMemberItemRow>({
-        name: 'keyhole_session_member_item',
-        text: HOT_SQL.sessionMemberItem.postgres,
-        values: [vaultId, itemId, tokenHash, now],
-      });
-      return r.rows[0];
-    },
+  return async <T>(name: StatementName, params: unknown[]) => {
+    const r = await pool.query({
+      name: `keyhole_hot_${name}`,
+      text: HOT_SQL[name].postgres,
+      values: params,
+    });
+    return r.rows[0] as T | undefined;
   };
 }
