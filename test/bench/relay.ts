@@ -367,11 +367,12 @@ export async function benchRelay(): Promise<Record<string, number>> {
       for (const t of targets) sat[t.name]!.push(await saturate(t));
       for (const t of targets) if (t.name !== 'floor') pace[t.name]!.push(await paced(t));
     }
+    const byName = (name: string) => targets.find((t) => t.name === name)!;
     const streamDirect: number[] = [];
     const streamRelay: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      streamDirect.push(await firstByte({ ...targets[0]!, path: '/sse' }));
-      streamRelay.push(await firstByte({ ...targets[3]!, body: forwardBody('/sse') }));
+      streamDirect.push(await firstByte({ ...byName('direct'), path: '/sse' }));
+      streamRelay.push(await firstByte({ ...byName('relay'), body: forwardBody('/sse') }));
     }
     const m = (name: string, key: 'rps' | 'p50' | 'p99' | 'cpuUs') =>
       median(sat[name]!.map((s) => s[key]));
