@@ -9,7 +9,7 @@ import { parse, refusePasswordFlag } from '../args.js';
 import type { Command } from '../command.js';
 import { listSecretsTool, requestTool } from '../agent/mcp-tools.js';
 import { openForAgents } from '../agent/open.js';
-import { VERSION } from '../main.js';
+import { KEYHOLE_VERSION } from '../../shared/version.js';
 import { EXIT_OK, info } from '../output.js';
 
 export const mcp: Command = {
@@ -46,7 +46,7 @@ Example (an MCP client configuration):
         '! keyhole mcp: no secret is enabled for agents yet (keyhole secret update NAME --agent on).',
       );
     }
-    const server = new McpServer({ name: 'keyhole', version: VERSION });
+    const server = new McpServer({ name: 'keyhole', version: KEYHOLE_VERSION });
     server.registerTool(
       'list_secrets',
       {
