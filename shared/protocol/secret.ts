@@ -8,9 +8,7 @@ export const SecretType = z.enum(SECRET_TYPES);
 export type SecretType = z.infer<typeof SecretType>;
 
 /** Secret names as pages and the CLI use them: `$(secret:NAME)`, `--vault V NAME`. */
-export const SecretName = z
-  .string()
-  .regex(SECRET_NAME_RE, SECRET_NAME_RULE);
+export const SecretName = z.string().regex(SECRET_NAME_RE, SECRET_NAME_RULE);
 
 const MAX_VALUE = 64 * 1024;
 const Value = z.string().max(MAX_VALUE);
