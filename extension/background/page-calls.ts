@@ -5,7 +5,7 @@ import { findPlaceholders, resolveRef } from '../../shared/policy/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { bytesToBase64, isPageOp } from '../bridge/messages.js';
 import type { BackgroundReply, FetchTemplate, PageOp } from '../bridge/messages.js';
-import { pageErrorBody } from '../bridge/page-errors.js';
+import { pageErrorBody, privateAddressHint } from '../bridge/page-errors.js';
 import type { Decision } from './approvals.js';
 import {
   callerOrigin,
@@ -227,7 +227,11 @@ export async function runPageOp(
     const e = err instanceof KeyholeError ? err : undefined;
     send({
       t: 'error',
-      error: pageErrorBody(e?.code ?? 'INTERNAL', { status: e?.status, body: e?.body }),
+      error: pageErrorBody(e?.code ?? 'INTERNAL', {
+        status: e?.status,
+        body: e?.body,
+        allowPrivate: privateAddressHint(e?.details),
+      }),
     });
   }
 }
