@@ -5,8 +5,7 @@ import { KeyholeError } from '../shared/errors.js';
 import { stripFinalNewline } from './stdin.js';
 
 export type ValueFields =
-  | Pick<SecretPayload, 'value' | 'username' | 'password' | 'fields' | 'oauth'>
-  | TypedConfig;
+  Pick<SecretPayload, 'value' | 'username' | 'password' | 'fields' | 'oauth'> | TypedConfig;
 
 export function parseSecretValue(type: SecretType, raw: string): ValueFields {
   const text = stripFinalNewline(raw);
