@@ -34,6 +34,7 @@ export const INTERNAL_ERROR_CODES = [
   'FINGERPRINT_MISMATCH',
   'STORE_UNAVAILABLE', // the database cannot be reached or is full
   'NOT_CONFIGURED', // the CLI has no relay / session yet
+  'AGENT_NOT_ALLOWED', // keyhole serve / run / mcp: the secret is not enabled for agent use
   'INTERNAL',
 ] as const;
 
@@ -69,6 +70,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   FINGERPRINT_MISMATCH: 400,
   STORE_UNAVAILABLE: 503,
   NOT_CONFIGURED: 400,
+  AGENT_NOT_ALLOWED: 403,
   INTERNAL: 500,
 };
 
@@ -155,5 +157,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   FINGERPRINT_MISMATCH: 'The public key fingerprint does not match the expected value.',
   STORE_UNAVAILABLE: 'The relay store is unavailable.',
   NOT_CONFIGURED: 'Keyhole is not set up yet.',
+  AGENT_NOT_ALLOWED:
+    'That secret is not enabled for agents: enable it with `keyhole secret update NAME --agent on`.',
   INTERNAL: 'Internal error.',
 };

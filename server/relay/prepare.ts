@@ -13,7 +13,11 @@ import {
   type AllowedHostRule,
   type Destination,
 } from '../../shared/policy/index.js';
-import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js';
+import {
+  isAgentOrigin,
+  type ForwardRequest,
+  type SecretRef,
+} from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { HotStatements } from '../db/hot-statements.js';
 import type { MintedTokens } from './minted-tokens.js';
@@ -131,6 +135,11 @@ export async function prepareForward(
   }
   const rules = opened.map((secret) => parseRules(secret.payload.allowedHosts));
   for (const r of rules) if (!allowedBy(r, dest)) throw new KeyholeError('HOST_NOT_ALLOWED');
+  // A client that says it sends for an agent gets only secrets enabled for agents, read from
+  // inside the authenticated item (a client that lies about it only skips its own net).
+  if (isAgentOrigin(req.origin) && opened.some((secret) => secret.payload.agent !== true)) {
+    throw new KeyholeError('AGENT_NOT_ALLOWED');
+  }
   // Without any placeholder, only a secret that signs (sigv4, hmac) has something to do.
   if (bare && !secretSigns(opened[0]!.payload.type)) throw new KeyholeError('PLACEHOLDER_MISSING');
   if (opened.filter((s) => secretSigns(s.payload.type)).length > 1) {

@@ -63,6 +63,11 @@ export const SecretPayload = z
     /** origins allowed without asking (https://app.example); others are asked in the approval window */
     allowedOrigins: z.array(z.string().max(300)).max(100).default([]),
     description: z.string().max(1000).default(''),
+    /**
+     * May scripts and agents use it through `keyhole serve` / `run` / `mcp` (docs/cli.md, "Agents")?
+     * Off unless the owner turns it on; inside the authenticated item, so the relay checks it too.
+     */
+    agent: z.boolean().optional(),
   })
   .superRefine((p, ctx) => {
     // The signing and minting types cannot work without their settings: refuse such an item.
