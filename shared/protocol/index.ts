@@ -6,3 +6,4 @@ export * from './secret.js';
 export * from './forward.js';
 export * from './team.js';
 export * from './secret-configs.js';
+export * from './grant.js';
