@@ -1,4 +1,5 @@
 // WXT configuration for the Keyhole extension (MV3, Chromium first; `wxt build -b firefox` kept working).
+import { KEYHOLE_VERSION } from '../shared/version.js';
 import { defineConfig } from 'wxt';
 
 export default defineConfig({
@@ -7,7 +8,7 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'Keyhole',
     description: 'Use API secrets from web pages without the page ever holding them.',
-    version: '0.1.0',
+    version: KEYHOLE_VERSION,
     permissions: ['storage', 'alarms'],
     // The relay is reached from the service worker: it needs host access to any relay URL the user sets.
     host_permissions: ['http://*/*', 'https://*/*'],

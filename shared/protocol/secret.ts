@@ -43,5 +43,10 @@ export const SecretPayload = z.object({
   /** origins allowed without asking (https://app.example); others are asked in the approval window */
   allowedOrigins: z.array(z.string().max(300)).max(100).default([]),
   description: z.string().max(1000).default(''),
+  /**
+   * May scripts and agents use it through `keyhole serve` / `run` / `mcp` (docs/cli.md, "Agents")?
+   * Off unless the owner turns it on; inside the authenticated item, so the relay checks it too.
+   */
+  agent: z.boolean().optional(),
 });
 export type SecretPayload = z.infer<typeof SecretPayload>;
