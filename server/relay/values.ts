@@ -1,10 +1,9 @@
-// What each placeholder stands for, per secret type, and every form of it the scrubber must catch
+// What each placeholder stands for, per secret type, and every value the scrubber must catch
 // (docs/forward.md, "Secret types").
 import { KeyholeError } from '../../shared/errors.js';
 import type { HmacConfig, Sigv4Config } from '../../shared/protocol/secret-configs.js';
 import type { MintedTokens } from './minted-tokens.js';
 import type { OAuthTokens, TokenSource } from './oauth.js';
-import { secretForms } from './scrub.js';
 import type { OpenedSecret } from './secrets.js';
 
 export interface SecretValues {
@@ -12,7 +11,7 @@ export interface SecretValues {
   value?: string;
   /** $(secret:NAME.field) */
   fields: Record<string, string>;
-  /** every string (all encodings) to scrub from the answer */
+  /** every value to scrub from the answer (the scrubber derives their encoded forms) */
   scrub: string[];
   /** sigv4 / hmac: the relay signs the request with these settings instead of substituting */
   signer?: { kind: 'sigv4'; cfg: Sigv4Config } | { kind: 'hmac'; cfg: HmacConfig };
@@ -39,7 +38,7 @@ export async function secretValues(
   const p = secret.payload;
   const scrub: string[] = [];
   const add = (v: string | undefined) => {
-    if (v) scrub.push(...secretForms(v));
+    if (v) scrub.push(v);
   };
   const addKey = (pem: string | undefined) => {
     if (!pem) return;
