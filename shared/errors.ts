@@ -18,6 +18,9 @@ export const PAGE_ERROR_CODES = [
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_ERROR',
   'REQUEST_EXPIRED',
+  // grants (DESIGN.md "Grants"): the web SDK's extra codes
+  'GRANT_INVALID', // unknown, revoked or expired grant (or its secret or owner is gone)
+  'LOGIN_REQUIRED', // a locked grant without a valid ID token
 ] as const;
 
 /** Further codes used between the relay, the SDK, the CLI and the extension. */
@@ -58,6 +61,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_ERROR: 502,
   REQUEST_EXPIRED: 410,
+  GRANT_INVALID: 403,
+  LOGIN_REQUIRED: 401,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   ACCOUNT_EXISTS: 409,
@@ -145,6 +150,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UPSTREAM_TIMEOUT: 'The destination API did not answer in time.',
   UPSTREAM_ERROR: 'The destination API answered with an error.',
   REQUEST_EXPIRED: 'The request record has expired.',
+  GRANT_INVALID: 'This grant is unknown, revoked or expired.',
+  LOGIN_REQUIRED: 'Sign in first: this grant needs a valid ID token.',
   UNAUTHENTICATED: 'Not signed in, or the session has expired. Log in again.',
   INVALID_CREDENTIALS: 'Wrong email or master password.',
   ACCOUNT_EXISTS: 'An account with that email already exists.',
