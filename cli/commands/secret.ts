@@ -7,6 +7,8 @@ import {
   type SecretPatch,
 } from '../../shared/client/secrets.js';
 import { isValidAllowedHost } from '../../shared/policy/allowed-hosts.js';
+import { hostHint, originHint } from '../../shared/policy/input-hints.js';
+import { parseAllowedOrigin } from '../../shared/policy/origins.js';
 import { SECRET_TYPES, SecretName, type SecretType } from '../../shared/protocol/secret.js';
 import { parse, required } from '../args.js';
 import type { Command } from '../command.js';
@@ -114,7 +116,7 @@ async function add(argv: string[]): Promise<number> {
     type,
     ...fields,
     allowedHosts: hosts,
-    allowedOrigins: values.origin ?? [],
+    allowedOrigins: checkOrigins(values.origin),
     description: values.description ?? '',
     ...(agentFlag(values.agent) ? { agent: true } : {}),
   });
@@ -135,7 +137,7 @@ async function update(argv: string[]): Promise<number> {
   const type = secretType(values.type);
   const patch: SecretPatch = {};
   if (values.host) patch.allowedHosts = checkHosts(values.host);
-  if (values.origin) patch.allowedOrigins = values.origin;
+  if (values.origin) patch.allowedOrigins = checkOrigins(values.origin);
   if (values.description !== undefined) patch.description = values.description;
   if (type) patch.type = type;
   const agent = agentFlag(values.agent);
@@ -260,9 +262,23 @@ function agentFlag(value: string | undefined): boolean | undefined {
 function checkHosts(hosts: string[] | undefined): string[] {
   for (const host of hosts ?? []) {
     if (!isValidAllowedHost(host))
-      throw new UsageError(`Not a valid --host ${JSON.stringify(host)}: use ${HOST_HELP}.`);
+      throw new UsageError(
+        `Not a valid --host ${JSON.stringify(host)}: ${hostHint(host)} (${HOST_HELP}).`,
+      );
   }
   return hosts ?? [];
+}
+
+/** Same rule as the popup (shared/policy/origins.ts): scheme://host[:port], normalised. */
+function checkOrigins(origins: string[] | undefined): string[] {
+  return (origins ?? []).map((origin) => {
+    const parsed = parseAllowedOrigin(origin);
+    if (!parsed)
+      throw new UsageError(
+        `Not a valid --origin ${JSON.stringify(origin)}: ${originHint(origin)}.`,
+      );
+    return parsed;
+  });
 }
 
 /** stdin when piped; else (add only, on a terminal) a hidden prompt for the simple types. */
