@@ -30,7 +30,7 @@ export interface AuditTarget {
 
 export interface PreparedForward {
   outgoing: OutgoingRequest;
-  /** every form of every secret value used: scrubbed from the answer */
+  /** every secret value used: its known forms are scrubbed from the answer */
   scrub: string[];
   audit: AuditTarget[];
 }
