@@ -2,7 +2,7 @@
 // sink (Node's outgoing response, or a ticket buffer). No redirect is ever followed.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createGzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { KeyholeError } from '../../shared/errors.js';
 import { responseHeaders } from './headers.js';
@@ -55,6 +55,10 @@ export function execute(
   let received = 0;
   let decoded = 0;
   let decoder: Transform | null = null;
+  /** the first bytes of the (decoded) body, until we know whether it is a gzip file */
+  let head: Buffer | null = Buffer.alloc(0);
+  /** a gzip file in the body: decoded, scrubbed and compressed again */
+  let file: { gunzip: Transform; gzip: Transform } | null = null;
   let resolveStarted!: () => void;
   let rejectStarted!: (err: KeyholeError) => void;
   let resolveDone!: (o: ExecuteOutcome) => void;
@@ -88,27 +92,27 @@ export function execute(
       }
     }
     decoder?.destroy();
+    file?.gunzip.destroy();
+    file?.gzip.destroy();
     if (started) sink.abort();
     else rejectStarted(error);
     finish(error);
   }
 
-  function emit(chunk: Buffer): void {
-    if (finished) return;
-    if (decoder) {
-      // Decoded bytes count against the limit too (a compressed answer could inflate without end).
-      decoded += chunk.length;
-      if (decoded > limits.maxResponseBytes) {
-        fail(
-          new KeyholeError(
-            'PAYLOAD_TOO_LARGE',
-            'The upstream answer is larger than the allowed limit.',
-          ),
-        );
-        return;
-      }
-    }
-    const out = scrubber.push(chunk);
+  /** Counts decoded bytes against the limit (a compressed answer could inflate without end). */
+  function countDecoded(n: number): boolean {
+    decoded += n;
+    if (decoded <= limits.maxResponseBytes) return true;
+    fail(
+      new KeyholeError(
+        'PAYLOAD_TOO_LARGE',
+        'The upstream answer is larger than the allowed limit.',
+      ),
+    );
+    return false;
+  }
+
+  function write(out: Buffer): void {
     if (out.length > 0 && !sink.write(out) && controller && !controller.paused) {
       const c = controller;
       c.pause();
@@ -116,8 +120,62 @@ export function execute(
     }
   }
 
+  /** A body (after any Content-Encoding) that is itself a gzip file: RFC 1952 §2.3.1 magic. */
+  function startFile(): void {
+    const gunzip = createGunzip();
+    const gzip = createGzip();
+    file = { gunzip, gzip };
+    gunzip.on('data', (d: Buffer) => {
+      if (finished || !countDecoded(d.length)) return;
+      const out = scrubber.push(d);
+      if (out.length > 0) gzip.write(out);
+    });
+    gunzip.on('end', () => {
+      if (finished) return;
+      gzip.end(scrubber.end());
+    });
+    gunzip.on('error', () =>
+      fail(new KeyholeError('UPSTREAM_ERROR', 'The upstream answer could not be decoded.')),
+    );
+    gzip.on('data', (c: Buffer) => {
+      if (!finished) write(c);
+    });
+    gzip.on('end', () => {
+      if (finished) return;
+      sink.end();
+      finish();
+    });
+  }
+
+  function emit(chunk: Buffer): void {
+    if (finished) return;
+    if (decoder && !countDecoded(chunk.length)) return;
+    if (head) {
+      // Decide once three bytes are known (or at the end): gzip file, or plain bytes.
+      const seen: Buffer = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (seen.length < 3) {
+        head = seen;
+        return;
+      }
+      head = null;
+      if (seen[0] === 0x1f && seen[1] === 0x8b && seen[2] === 0x08) startFile();
+      chunk = seen;
+    }
+    if (file) file.gunzip.write(chunk);
+    else write(scrubber.push(chunk));
+  }
+
   function complete(): void {
     if (finished) return;
+    if (head) {
+      const rest = head;
+      head = null;
+      write(scrubber.push(rest));
+    }
+    if (file) {
+      file.gunzip.end();
+      return;
+    }
     const rest = scrubber.end();
     if (rest.length > 0) sink.write(rest);
     sink.end();

@@ -1,8 +1,7 @@
-// What each placeholder stands for, per secret type, and every form of it the scrubber must catch
+// What each placeholder stands for, per secret type, and every value the scrubber must catch
 // (docs/forward.md, "Secret types").
 import { KeyholeError } from '../../shared/errors.js';
 import type { OAuthTokens } from './oauth.js';
-import { secretForms } from './scrub.js';
 import type { OpenedSecret } from './secrets.js';
 
 export interface SecretValues {
@@ -10,7 +9,7 @@ export interface SecretValues {
   value?: string;
   /** $(secret:NAME.field) */
   fields: Record<string, string>;
-  /** every string (all encodings) to scrub from the answer */
+  /** every value to scrub from the answer (the scrubber derives their encoded forms) */
   scrub: string[];
 }
 
@@ -28,7 +27,7 @@ export async function secretValues(
   const p = secret.payload;
   const scrub: string[] = [];
   const add = (v: string | undefined) => {
-    if (v) scrub.push(...secretForms(v));
+    if (v) scrub.push(v);
   };
   switch (p.type) {
     case 'plain':

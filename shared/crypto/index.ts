@@ -35,3 +35,13 @@ export {
   wrapVaultKey,
 } from './account.js';
 export { decryptItemData, encryptItem, unwrapItemKey } from './item.js';
+export {
+  newGrantToken,
+  openGrantInfo,
+  openGrantPolicy,
+  parseGrantToken,
+  sealGrant,
+  unwrapGrantItemKey,
+  type GrantToken,
+  type SealedGrant,
+} from './grant.js';
