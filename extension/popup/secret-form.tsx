@@ -1,7 +1,7 @@
 // Add or edit a secret: one form per type, the vault it goes to named, hosts and sites checked as
 // the relay will check them. What was typed stays after any failure; the bad field is marked.
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { SecretSummary } from '../background/vault-service.js';
 import { Button, ErrorBox, Field, invalidProps, Notice, Progress } from '../ui/parts.js';
 import type { TeamVaultView } from '../ui/team-protocol.js';
@@ -42,11 +42,12 @@ export function SecretForm(props: {
     setDraft((d) => ({ ...d, oauth: { ...d.oauth, [k]: v } }));
   const problem = act.problem;
 
-  useEffect(() => {
+  // Focus moves in layout effects (before paint), never later under what the user is typing.
+  useLayoutEffect(() => {
     formRef.current?.querySelector<HTMLInputElement>('#name')?.focus();
   }, []);
   // Point at the field a problem is about.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (problem?.field) formRef.current?.querySelector<HTMLElement>(`#${problem.field}`)?.focus();
   }, [problem]);
 
