@@ -14,17 +14,26 @@ export interface KeyPair {
 
 /** What an envelope is bound to (its associated data). ids are 22-char base64url ids. */
 export interface EnvelopeContext {
-  purpose: 'account-key' | 'private-key' | 'vault-key' | 'item-key' | 'item';
+  purpose: 'account-key' | 'private-key' | 'sign-key' | 'vault-key' | 'item-key' | 'item';
   /** account id for account-key/private-key; vault id otherwise */
   ownerId: string;
   /** item id for item-key/item; '' otherwise */
   itemId: string;
 }
 
+/** Ed25519: `secretKey` is libsodium's 64-byte form, `seed` the 32 bytes it expands from. */
+export interface SignKeyPair {
+  publicKey: Bytes;
+  secretKey: Bytes;
+  seed: Bytes;
+}
+
 export interface UnlockedAccount {
   accountId: string;
   accountKey: Bytes;
   keyPair: KeyPair;
+  /** absent only for an account made before signing keys, until its next unlock migrates it */
+  signKeys?: SignKeyPair;
 }
 
 export interface EncryptedItem {
