@@ -1,6 +1,7 @@
 // Turns what arrives on stdin into a secret's value fields, by type (docs/cli.md, "secret add").
 import type { SecretPayload, SecretType } from '../shared/protocol/secret.js';
 import { KeyholeError } from '../shared/errors.js';
+import { parseTemplateFields } from '../shared/policy/template-fields.js';
 import { stripFinalNewline } from './stdin.js';
 
 export type ValueFields = Pick<
@@ -21,7 +22,7 @@ export function parseSecretValue(type: SecretType, raw: string): ValueFields {
       return { username: text.slice(0, at), password: text.slice(at + 1) };
     }
     case 'template':
-      return { fields: parseFields(text) };
+      return { fields: parseTemplateFields(text) };
     case 'oauth':
       return {
         oauth: parseJsonObject(
@@ -30,31 +31,6 @@ export function parseSecretValue(type: SecretType, raw: string): ValueFields {
         ) as SecretPayload['oauth'],
       };
   }
-}
-
-/** `key=value` lines (blank lines and # comments skipped) or a JSON object of strings. */
-function parseFields(text: string): Record<string, string> {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('{')) {
-    const obj = parseJsonObject(trimmed, 'A template secret is `key=value` lines or a JSON object');
-    const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(obj)) {
-      if (typeof v !== 'string')
-        throw invalid(`Template field ${JSON.stringify(k)} must be a string.`);
-      fields[k] = v;
-    }
-    return fields;
-  }
-  const fields: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-    const at = line.indexOf('=');
-    if (at < 1) throw invalid('A template secret is `key=value` lines or a JSON object on stdin.');
-    fields[line.slice(0, at).trim()] = line.slice(at + 1);
-  }
-  if (Object.keys(fields).length === 0)
-    throw invalid('A template secret needs at least one `key=value` line.');
-  return fields;
 }
 
 function parseJsonObject(text: string, what: string): Record<string, unknown> {

@@ -18,6 +18,9 @@ export const PAGE_ERROR_CODES = [
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_ERROR',
   'REQUEST_EXPIRED',
+  // grants (DESIGN.md "Grants"): the web SDK's extra codes
+  'GRANT_INVALID', // unknown, revoked or expired grant (or its secret or owner is gone)
+  'LOGIN_REQUIRED', // a locked grant without a valid ID token
 ] as const;
 
 /** Further codes used between the relay, the SDK, the CLI and the extension. */
@@ -35,6 +38,7 @@ export const INTERNAL_ERROR_CODES = [
   'VAULT_VERIFICATION_FAILED', // a vault's signed state, item versions or member chain do not check out
   'STORE_UNAVAILABLE', // the database cannot be reached or is full
   'NOT_CONFIGURED', // the CLI has no relay / session yet
+  'AGENT_NOT_ALLOWED', // keyhole serve / run / mcp: the secret is not enabled for agent use
   'INTERNAL',
 ] as const;
 
@@ -58,6 +62,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_ERROR: 502,
   REQUEST_EXPIRED: 410,
+  GRANT_INVALID: 403,
+  LOGIN_REQUIRED: 401,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   ACCOUNT_EXISTS: 409,
@@ -71,6 +77,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   VAULT_VERIFICATION_FAILED: 502,
   STORE_UNAVAILABLE: 503,
   NOT_CONFIGURED: 400,
+  AGENT_NOT_ALLOWED: 403,
   INTERNAL: 500,
 };
 
@@ -145,6 +152,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UPSTREAM_TIMEOUT: 'The destination API did not answer in time.',
   UPSTREAM_ERROR: 'The destination API answered with an error.',
   REQUEST_EXPIRED: 'The request record has expired.',
+  GRANT_INVALID: 'This grant is unknown, revoked or expired.',
+  LOGIN_REQUIRED: 'Sign in first: this grant needs a valid ID token.',
   UNAUTHENTICATED: 'Not signed in, or the session has expired. Log in again.',
   INVALID_CREDENTIALS: 'Wrong email or master password.',
   ACCOUNT_EXISTS: 'An account with that email already exists.',
@@ -159,5 +168,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
     'This vault failed verification: the relay served a state its writers did not sign. It is skipped.',
   STORE_UNAVAILABLE: 'The relay store is unavailable.',
   NOT_CONFIGURED: 'Keyhole is not set up yet.',
+  AGENT_NOT_ALLOWED:
+    'That secret is not enabled for agents: enable it with `keyhole secret update NAME --agent on`.',
   INTERNAL: 'Internal error.',
 };

@@ -7,6 +7,8 @@ import {
   type SecretPatch,
 } from '../../shared/client/secrets.js';
 import { isValidAllowedHost } from '../../shared/policy/allowed-hosts.js';
+import { hostHint, originHint } from '../../shared/policy/input-hints.js';
+import { parseAllowedOrigin } from '../../shared/policy/origins.js';
 import { SECRET_TYPES, SecretName, type SecretType } from '../../shared/protocol/secret.js';
 import { parse, required } from '../args.js';
 import type { Command } from '../command.js';
@@ -20,7 +22,7 @@ import { openVault, reportConflicts, vaultLabel } from '../unlock.js';
 const HOST_HELP =
   'host, host:port, *.host or scheme://host[:port]/path-prefix (no scheme = https only)';
 
-const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--vault V] [--description D]
+const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--vault V] [--description D] [--agent on|off]
 
 Stores a secret. The value is read from stdin (or a hidden prompt on a terminal) and never printed.
 
@@ -30,6 +32,7 @@ Options:
   --type T          plain (default) | bearer | basic | oauth | template
   --vault V         personal (default), a team name or a vault id
   --description D   a note for yourself
+  --agent on|off    may scripts and agents use it (keyhole serve / run / mcp)? default off
 
 Value on stdin, by type:
   plain, bearer   the value (one trailing newline is dropped)
@@ -41,15 +44,17 @@ Value on stdin, by type:
 Example:
   printf %s "$OPENAI_KEY" | keyhole secret add openai --host api.openai.com --type bearer`;
 
-const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--type T] [--vault V] [--description D]
+const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--type T] [--vault V] [--description D] [--agent on|off]
 
 Changes a secret. A value piped on stdin replaces the value; --host / --origin replace those lists;
+--agent on lets scripts and agents use it through keyhole serve / run / mcp (off withdraws it);
 anything not given stays. If another device changed the same secret since your last sync, both
 versions are kept (yours as NAME.conflict-YYYY-MM-DD) and you are told.
 
 Example:
   printf %s "$NEW_KEY" | keyhole secret update openai
-  keyhole secret update openai --host api.openai.com --host eu.api.openai.com </dev/null`;
+  keyhole secret update openai --host api.openai.com --host eu.api.openai.com </dev/null
+  keyhole secret update openai --agent on </dev/null`;
 
 const LIST_HELP = `Usage: keyhole secret list [--vault V] [--json]
 
@@ -69,7 +74,7 @@ const HELP = `Usage: keyhole secret <add|update|list|rm> …
 
   add NAME --host H [--host H2] [--origin O] [--type plain|basic|bearer|oauth|template] [--vault V]
                                    store a secret (value read from stdin)
-  update NAME [--host H]… [--origin O]… [--type T] [--description D] [--vault V]
+  update NAME [--host H]… [--origin O]… [--type T] [--description D] [--agent on|off] [--vault V]
                                    change a secret (value from stdin if piped)
   list [--vault V] [--json]        names, types, hosts — never values
   rm NAME [--vault V]              remove a secret
@@ -82,6 +87,7 @@ const EDIT_OPTIONS = {
   type: { type: 'string' },
   vault: { type: 'string' },
   description: { type: 'string' },
+  agent: { type: 'string' },
 } as const;
 
 export const secret: Command = withSubCommands('secret', HELP, {
@@ -110,8 +116,9 @@ async function add(argv: string[]): Promise<number> {
     type,
     ...fields,
     allowedHosts: hosts,
-    allowedOrigins: values.origin ?? [],
+    allowedOrigins: checkOrigins(values.origin),
     description: values.description ?? '',
+    ...(agentFlag(values.agent) ? { agent: true } : {}),
   });
   save();
   reportConflicts(store, result.conflicts);
@@ -130,9 +137,11 @@ async function update(argv: string[]): Promise<number> {
   const type = secretType(values.type);
   const patch: SecretPatch = {};
   if (values.host) patch.allowedHosts = checkHosts(values.host);
-  if (values.origin) patch.allowedOrigins = values.origin;
+  if (values.origin) patch.allowedOrigins = checkOrigins(values.origin);
   if (values.description !== undefined) patch.description = values.description;
   if (type) patch.type = type;
+  const agent = agentFlag(values.agent);
+  if (agent !== undefined) patch.agent = agent;
 
   const { relay, store, save } = await openVault({ sync: false });
   const vault = store.resolveVault(values.vault);
@@ -141,13 +150,20 @@ async function update(argv: string[]): Promise<number> {
   if (fields) Object.assign(patch, fields);
   if (Object.keys(patch).length === 0) {
     throw new UsageError(
-      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --type or --description.',
+      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --type, --description or --agent.',
     );
   }
   const result = await updateSecret(relay, store, vault.id, name, patch);
   save();
   reportConflicts(store, result.conflicts);
   info(`✓ Updated ${name}${vaultLabel(store, vault.id)}`);
+  if (agent !== undefined) {
+    info(
+      agent
+        ? `  Scripts and agents may now use it: keyhole run --secret ${name} -- CMD, keyhole serve, keyhole mcp`
+        : '  Scripts and agents may no longer use it.',
+    );
+  }
   return EXIT_OK;
 }
 
@@ -170,6 +186,7 @@ async function list(argv: string[]): Promise<number> {
       hosts: payload.allowedHosts,
       origins: payload.allowedOrigins,
       description: payload.description,
+      agent: payload.agent === true,
     })),
   );
   const unreadable = vaults.reduce((n, v) => n + store.index(v.id).unreadable.length, 0);
@@ -193,8 +210,15 @@ async function list(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   const table = [
-    ['NAME', 'TYPE', 'VAULT', 'HOSTS', 'ORIGINS'],
-    ...rows.map((r) => [r.name, r.type, r.vault, r.hosts.join(','), r.origins.join(',') || '-']),
+    ['NAME', 'TYPE', 'VAULT', 'HOSTS', 'ORIGINS', 'AGENT'],
+    ...rows.map((r) => [
+      r.name,
+      r.type,
+      r.vault,
+      r.hosts.join(','),
+      r.origins.join(',') || '-',
+      r.agent ? 'on' : 'off',
+    ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table)
@@ -234,12 +258,35 @@ function secretType(value: string | undefined): SecretType | undefined {
   return value as SecretType;
 }
 
+/** `--agent on|off` (also yes/no, true/false); undefined when not given. */
+function agentFlag(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (v === 'on' || v === 'yes' || v === 'true') return true;
+  if (v === 'off' || v === 'no' || v === 'false') return false;
+  throw new UsageError('--agent must be on or off.');
+}
+
 function checkHosts(hosts: string[] | undefined): string[] {
   for (const host of hosts ?? []) {
     if (!isValidAllowedHost(host))
-      throw new UsageError(`Not a valid --host ${JSON.stringify(host)}: use ${HOST_HELP}.`);
+      throw new UsageError(
+        `Not a valid --host ${JSON.stringify(host)}: ${hostHint(host)} (${HOST_HELP}).`,
+      );
   }
   return hosts ?? [];
+}
+
+/** Same rule as the popup (shared/policy/origins.ts): scheme://host[:port], normalised. */
+function checkOrigins(origins: string[] | undefined): string[] {
+  return (origins ?? []).map((origin) => {
+    const parsed = parseAllowedOrigin(origin);
+    if (!parsed)
+      throw new UsageError(
+        `Not a valid --origin ${JSON.stringify(origin)}: ${originHint(origin)}.`,
+      );
+    return parsed;
+  });
 }
 
 /** stdin when piped; else (add only, on a terminal) a hidden prompt for the simple types. */

@@ -87,6 +87,8 @@ export async function authorise(
         await deps.addDenied(origin, name);
         throw new KeyholeError('USER_DENIED');
       }
+      // "Not now" (window closed): refused this time, asked again next time.
+      if (decision === 'dismiss') throw new KeyholeError('USER_DENIED');
       if (decision === 'always') {
         // Still allowed this once if saving the permission fails (e.g. the relay is down).
         await deps.allowOrigin(found, origin).catch(() => undefined);

@@ -11,7 +11,11 @@ import {
   type AllowedHostRule,
   type Destination,
 } from '../../shared/policy/index.js';
-import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js';
+import {
+  isAgentOrigin,
+  type ForwardRequest,
+  type SecretRef,
+} from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { HotStatements } from '../db/hot-statements.js';
 import type { OAuthTokens } from './oauth.js';
@@ -108,6 +112,11 @@ export async function prepareForward(
   }
   const rules = opened.map((secret) => parseRules(secret.payload.allowedHosts));
   for (const r of rules) if (!allowedBy(r, dest)) throw new KeyholeError('HOST_NOT_ALLOWED');
+  // A client that says it sends for an agent gets only secrets enabled for agents, read from
+  // inside the authenticated item (a client that lies about it only skips its own net).
+  if (isAgentOrigin(req.origin) && opened.some((secret) => secret.payload.agent !== true)) {
+    throw new KeyholeError('AGENT_NOT_ALLOWED');
+  }
 
   const values = new Map<string, SecretValues>();
   for (const secret of opened) {

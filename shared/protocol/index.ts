@@ -5,3 +5,4 @@ export * from './vault.js';
 export * from './secret.js';
 export * from './forward.js';
 export * from './team.js';
+export * from './grant.js';

@@ -1,18 +1,14 @@
 // The plaintext of a vault item (what the item envelope holds). Never leaves a client or the
 // relay's memory in the clear.
 import { z } from 'zod';
+import { SECRET_NAME_RE, SECRET_NAME_RULE } from '../policy/secret-name.js';
 
 export const SECRET_TYPES = ['plain', 'bearer', 'basic', 'oauth', 'template'] as const;
 export const SecretType = z.enum(SECRET_TYPES);
 export type SecretType = z.infer<typeof SecretType>;
 
 /** Secret names as pages and the CLI use them: `$(secret:NAME)`, `--vault V NAME`. */
-export const SecretName = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
-    'letters, digits, _ . - (at most 64), starting with a letter or digit',
-  );
+export const SecretName = z.string().regex(SECRET_NAME_RE, SECRET_NAME_RULE);
 
 const MAX_VALUE = 64 * 1024;
 const Value = z.string().max(MAX_VALUE);
@@ -43,5 +39,10 @@ export const SecretPayload = z.object({
   /** origins allowed without asking (https://app.example); others are asked in the approval window */
   allowedOrigins: z.array(z.string().max(300)).max(100).default([]),
   description: z.string().max(1000).default(''),
+  /**
+   * May scripts and agents use it through `keyhole serve` / `run` / `mcp` (docs/cli.md, "Agents")?
+   * Off unless the owner turns it on; inside the authenticated item, so the relay checks it too.
+   */
+  agent: z.boolean().optional(),
 });
 export type SecretPayload = z.infer<typeof SecretPayload>;
