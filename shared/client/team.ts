@@ -526,6 +526,7 @@ export async function rotateTeam(
         `Only an owner or an admin of ${team.name ?? team.id} may do that (you are ${team.role}).`,
       );
     }
+    await ensureTeamChain(relay, store, team);
     const { members, unverified } = await listMembers(relay, store, team.id);
     // Never seal a key to a member the chain does not hold (the relay requires every row it lists).
     if (unverified.length > 0) throw forgedMembers(team, unverified);
