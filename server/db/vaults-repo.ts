@@ -13,6 +13,7 @@ import type {
   SignedObject,
   VaultSummary,
 } from '../../shared/protocol/vault.js';
+import { invalidating } from './cache-events.js';
 import type { Database, ItemsTable, VaultMembersTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -190,7 +191,8 @@ export async function pushItems(
       'Invalid body: writes: the same item id appears twice in one batch.',
     );
   }
-  return db.transaction().execute(async (tx) => {
+  const events = ids.map((itemId) => ({ kind: 'item' as const, vaultId, itemId }));
+  return invalidating(db, events, async (tx) => {
     // Lock the vault row first; everything below runs with the revision counter held.
     const vault = await tx
       .updateTable('vaults')

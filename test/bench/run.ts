@@ -8,6 +8,7 @@ const parts: Array<[string, () => Promise<Bench>]> = [
   ['relay', async () => (await import('./relay.js')).benchRelay],
   ['extension', async () => (await import('./extension.js')).benchExtension],
   ['vault', async () => (await import('./vault.js')).benchVault],
+  ['scrub', async () => (await import('./scrub.js')).benchScrub],
 ];
 
 const only = process.argv.slice(2);
