@@ -10,3 +10,4 @@ export * from './sync.js';
 export * from './secrets.js';
 export * from './request.js';
 export * from './grants.js';
+export * from './decoded-scrub.js';

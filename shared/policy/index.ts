@@ -5,3 +5,7 @@ export * from './allowed-hosts.js';
 export * from './placeholders.js';
 export * from './check.js';
 export * from './secret-fields.js';
+export * from './origins.js';
+export * from './input-hints.js';
+export * from './template-fields.js';
+export * from './secret-name.js';
