@@ -1,7 +1,7 @@
 // Grants from the owner's side (CLI, popup): make one (the token is returned once and never
 // stored), list them (policies read from the vault-key copy), revoke. docs/protocol.md "Grants".
 import { z } from 'zod';
-import { newGrantToken, newId, openGrantInfo, sealGrant, wipe } from '../crypto/index.js';
+import { newGrantToken, openGrantInfo, sealGrant, wipe } from '../crypto/index.js';
 import { KeyholeError } from '../errors.js';
 import {
   GRANT_DEFAULT_MAX_BODY,
