@@ -1,13 +1,12 @@
 // Turns what arrives on stdin into a secret's value fields, by type (docs/cli.md, "secret add").
+import { parseTypedConfig, type TypedConfig } from '../shared/protocol/secret-configs.js';
 import type { SecretPayload, SecretType } from '../shared/protocol/secret.js';
 import { KeyholeError } from '../shared/errors.js';
 import { parseTemplateFields } from '../shared/policy/template-fields.js';
 import { stripFinalNewline } from './stdin.js';
 
-export type ValueFields = Pick<
-  SecretPayload,
-  'value' | 'username' | 'password' | 'fields' | 'oauth'
->;
+export type ValueFields =
+  Pick<SecretPayload, 'value' | 'username' | 'password' | 'fields' | 'oauth'> | TypedConfig;
 
 export function parseSecretValue(type: SecretType, raw: string): ValueFields {
   const text = stripFinalNewline(raw);
@@ -30,6 +29,15 @@ export function parseSecretValue(type: SecretType, raw: string): ValueFields {
           'An oauth secret is a JSON object on stdin',
         ) as SecretPayload['oauth'],
       };
+    case 'sigv4':
+    case 'hmac':
+    case 'jwt':
+    case 'github-app': {
+      const json = parseJsonObject(text, `A ${type} secret is a JSON object on stdin`);
+      const parsed = parseTypedConfig(type, json);
+      if (!parsed.ok) throw invalid(`Invalid ${type} secret: ${parsed.message}.`);
+      return parsed.config;
+    }
   }
 }
 

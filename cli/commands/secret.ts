@@ -29,7 +29,8 @@ Stores a secret. The value is read from stdin (or a hidden prompt on a terminal)
 Options:
   --host H          where the secret may be sent: ${HOST_HELP}; repeatable, at least one
   --origin O        web origin allowed to use it without asking (https://app.example); repeatable
-  --type T          plain (default) | bearer | basic | oauth | template
+  --type T          plain (default) | bearer | basic | oauth | template | sigv4 | hmac | jwt
+                    | github-app
   --vault V         personal (default), a team name or a vault id
   --description D   a note for yourself
   --agent on|off    may scripts and agents use it (keyhole serve / run / mcp)? default off
@@ -40,6 +41,17 @@ Value on stdin, by type:
   template        key=value lines, or a JSON object; use as $(secret:NAME.key)
   oauth           JSON {"grant":"client_credentials"|"refresh_token","tokenUrl":…,"clientId":…,
                   "clientSecret":…,"refreshToken"?:…,"scope"?:…}
+  sigv4           JSON {"accessKeyId":…,"secretAccessKey":…,"sessionToken"?:…,"region":…,
+                  "service":…}; the relay signs each request (no placeholder needed)
+  hmac            JSON {"key":…,"keyEncoding":"utf8"|"hex"|"base64","algorithm":"sha256"|"sha512",
+                  "message":"{timestamp}{method}{path}{body}","encoding":"hex"|"base64",
+                  "signatureHeader"|"signatureQuery":…,"timestampHeader"?|"timestampQuery"?:…,
+                  "timestampUnit"?:"s"|"ms","fields"?:{…}}; fields as $(secret:NAME.field)
+  jwt             a Google service-account JSON file as is (optionally with "scope", "subject"),
+                  or JSON {"privateKey":PEM,"algorithm":"RS256"|"ES256"|"EdDSA","issuer":…,
+                  "subject"?:…,"audience":…,"scope"?:…,"tokenUrl":…}; token as $CLIENT_SECRET
+  github-app      JSON {"appId":…,"privateKey":PEM,"installationId":…,"baseUrl"?:…};
+                  installation token as $CLIENT_SECRET (Authorization: token $CLIENT_SECRET)
 
 Example:
   printf %s "$OPENAI_KEY" | keyhole secret add openai --host api.openai.com --type bearer`;
@@ -72,7 +84,8 @@ Example:
 
 const HELP = `Usage: keyhole secret <add|update|list|rm> …
 
-  add NAME --host H [--host H2] [--origin O] [--type plain|basic|bearer|oauth|template] [--vault V]
+  add NAME --host H [--host H2] [--origin O] [--type T] [--vault V]
+                                   T: plain|basic|bearer|template|oauth|sigv4|hmac|jwt|github-app
                                    store a secret (value read from stdin)
   update NAME [--host H]… [--origin O]… [--type T] [--description D] [--agent on|off] [--vault V]
                                    change a secret (value from stdin if piped)
@@ -125,9 +138,7 @@ async function add(argv: string[]): Promise<number> {
   info(
     `✓ Added ${name} (${type}) to ${vault.kind === 'personal' ? 'your personal vault' : `vault ${vault.name}`}`,
   );
-  info(
-    `Use it: keyhole request ${name} --url ${exampleUrl(hosts[0] ?? '')} -H 'Authorization: Bearer $CLIENT_SECRET'`,
-  );
+  info(`Use it: keyhole request ${name} --url ${exampleUrl(hosts[0] ?? '')}${usageHint(type)}`);
   return EXIT_OK;
 }
 
@@ -286,13 +297,28 @@ async function readValue(type: SecretType, prompt: boolean): Promise<ValueFields
   const piped = await readStdin();
   if (piped !== null && piped !== '') return parseSecretValue(type, piped);
   if (piped === null && prompt) {
-    if (type === 'oauth' || type === 'template') {
+    if (type !== 'plain' && type !== 'bearer' && type !== 'basic') {
       throw new UsageError(`Pipe the ${type} secret on stdin (see \`keyhole secret add --help\`).`);
     }
     const label = type === 'basic' ? 'username:password' : 'Secret value';
     return parseSecretValue(type, await promptHidden(`${label} (hidden): `));
   }
   return null;
+}
+
+/** How the secret is used in `keyhole request`, by type. */
+function usageHint(type: SecretType): string {
+  switch (type) {
+    case 'sigv4':
+    case 'hmac':
+      return ' (the relay signs the request)';
+    case 'github-app':
+      return " -H 'Authorization: token $CLIENT_SECRET'";
+    case 'basic':
+      return " -H 'Authorization: Basic $CLIENT_SECRET'";
+    default:
+      return " -H 'Authorization: Bearer $CLIENT_SECRET'";
+  }
 }
 
 function exampleUrl(host: string): string {

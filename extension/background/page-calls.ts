@@ -1,7 +1,7 @@
 // One page call in the background: who is calling (sender), may it use the secret(s) (or ask the
 // user), is the request acceptable — then forward through the relay and stream the answer back.
 import { KeyholeError } from '../../shared/errors.js';
-import { findPlaceholders, resolveRef } from '../../shared/policy/index.js';
+import { findPlaceholders, resolveRef, secretSigns } from '../../shared/policy/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { bytesToBase64, isPageOp } from '../bridge/messages.js';
 import type { BackgroundReply, FetchTemplate, PageOp } from '../bridge/messages.js';
@@ -148,6 +148,8 @@ async function runRequest(
   if (!(await deps.isUnlocked())) throw new KeyholeError('VAULT_LOCKED');
   const main = await deps.find(name);
   const names = await requestNames(deps, params, main);
+  // sigv4 / hmac: the relay signs; the call names the secret and needs no placeholder.
+  const signs = main !== undefined && secretSigns(main.payload.type);
   if (names.length > 8) throw new KeyholeError('INVALID_REQUEST');
   const display = describeDestination(params.url, params.method);
   const found = await authorise(
@@ -155,11 +157,11 @@ async function runRequest(
     origin,
     names,
     display,
-    (f) => checkPageRequest(params, f.payload.allowedHosts),
+    (f) => checkPageRequest(params, f.payload.allowedHosts, signs),
     signal,
   );
   let request: PageRequest | undefined;
-  for (const f of found) request = checkPageRequest(params, f.payload.allowedHosts);
+  for (const f of found) request = checkPageRequest(params, f.payload.allowedHosts, signs);
   if (!request) throw new KeyholeError('INVALID_REQUEST');
   await deps.forward({ kind: 'request', origin, request }, sink, signal);
 }

@@ -34,6 +34,13 @@ export interface ExecuteOutcome {
   error?: KeyholeError;
   /** true when headers had gone to the sink before the failure */
   started: boolean;
+  /** the upstream answered 401 and `holdUnauthorized` kept it from the sink (to retry) */
+  unauthorized?: boolean;
+}
+
+export interface ExecuteOptions {
+  /** a 401 is not passed on: the exchange ends with `unauthorized` (the caller retries once) */
+  holdUnauthorized?: boolean;
 }
 
 /**
@@ -46,7 +53,9 @@ export function execute(
   scrubValues: readonly string[],
   sink: AnswerSink,
   limits: ExecuteLimits,
+  options: ExecuteOptions = {},
 ): { started: Promise<void>; done: Promise<ExecuteOutcome> } {
+  let unauthorized = false;
   const scrubber = new Scrubber(scrubValues);
   let controller: Dispatcher.DispatchController | null = null;
   let finished = false;
@@ -78,6 +87,7 @@ export function execute(
     const outcome: ExecuteOutcome = { started };
     if (status !== undefined) outcome.status = status;
     if (error) outcome.error = error;
+    if (unauthorized) outcome.unauthorized = true;
     resolveDone(outcome);
   }
 
@@ -194,6 +204,12 @@ export function execute(
     onResponseStart(c, statusCode, headers: IncomingHttpHeaders) {
       controller = c;
       if (finished || statusCode < 200) return;
+      if (statusCode === 401 && options.holdUnauthorized) {
+        unauthorized = true;
+        status = statusCode;
+        fail(new KeyholeError('UPSTREAM_ERROR', 'The upstream answered 401.', { status: 401 }));
+        return;
+      }
       const declared = Number(headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxResponseBytes) {
         fail(

@@ -8,6 +8,7 @@ import {
   checkDestination,
   listPlaceholders,
   resolveRef,
+  secretSigns,
 } from '../policy/index.js';
 import { RequestTemplate, type ForwardRequest, type SecretRef } from '../protocol/forward.js';
 import type { SecretEntry, VaultStore } from './vault-store.js';
@@ -54,7 +55,9 @@ export function buildForwardRequest(
 
   const main = store.findSecret(params.clientSecretName, params.vaultId);
   const uses = listPlaceholders(request);
-  if (uses.length === 0) throw new KeyholeError('PLACEHOLDER_MISSING');
+  // A signing secret (sigv4, hmac) is applied by the relay: it needs no placeholder.
+  if (uses.length === 0 && !secretSigns(main.payload.type))
+    throw new KeyholeError('PLACEHOLDER_MISSING');
 
   const entries: SecretEntry[] = [main];
   const vaultNames = [...store.index(main.vaultId).byName.keys()];

@@ -9,7 +9,7 @@ import { ForwardRequest, type ForwardTicket } from '../../../shared/protocol/for
 import { hotStatements, type HotStatements } from '../../db/hot-statements.js';
 import type { AppDeps } from '../../deps.js';
 import { parseWith } from '../../http/validate.js';
-import { execute } from '../../relay/execute.js';
+import { executeWithRefresh } from '../../relay/execute-refresh.js';
 import { createForwarder, type Forwarder } from '../../relay/forwarder.js';
 import { nodeSink } from '../../relay/node-sink.js';
 import { prepareForward, type AuditTarget, type PreparedForward } from '../../relay/prepare.js';
@@ -236,7 +236,7 @@ export async function runForward(
   let prepared: PreparedForward | undefined;
   try {
     prepared = await prepareForward(
-      { hot: core.hot, oauth: forwarder.oauth },
+      { hot: core.hot, oauth: forwarder.oauth, minted: forwarder.minted, now: forwarder.now },
       accountId,
       req,
       audit.targets,
@@ -257,7 +257,7 @@ export async function runForward(
 
   audit.host = prepared.outgoing.dest.url.host.slice(0, 300);
   const sink = nodeSink(outgoing);
-  const run = execute(forwarder.agent, prepared.outgoing, prepared.scrub, sink, forwarder.limits);
+  const run = executeWithRefresh(forwarder.agent, prepared, sink, forwarder.limits);
   prepared = undefined; // the secret-bearing request lives on only inside the running exchange
   void run.done.then((o) => audit.record(o.status ?? null, o.error?.code ?? null));
   try {
