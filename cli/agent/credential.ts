@@ -3,6 +3,7 @@
 // headers (any dummy value) are dropped; the relay substitutes the placeholder written here.
 import { KeyholeError } from '../../shared/errors.js';
 import { CLIENT_SECRET } from '../../shared/policy/placeholders.js';
+import { secretSigns } from '../../shared/policy/secret-fields.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 
 /** Where the placeholder goes: a header (with its full value) or a query parameter. */
@@ -29,9 +30,6 @@ const AUTH_SCHEME: Partial<Record<string, string>> = {
   'github-app': 'token',
 };
 
-/** Types the relay signs or mints without a placeholder. */
-const SIGNING_TYPES = new Set(['sigv4', 'hmac']);
-
 /** APIs whose key goes in another header than `Authorization` (used when no placement is set). */
 const KEY_HEADER_BY_HOST: Record<string, string> = {
   'api.anthropic.com': 'x-api-key',
@@ -54,7 +52,7 @@ export function credentialSlot(
   destinationHost: string,
   callerAuthorization?: string,
 ): CredentialSlot {
-  if (SIGNING_TYPES.has(payload.type)) return { kind: 'none' };
+  if (secretSigns(payload.type)) return { kind: 'none' };
   const placements = placementsOf(payload);
   if (placements.length > 0) {
     for (const place of placements) {

@@ -19,6 +19,7 @@ const CHILD = join(ROOT, 'test/helpers/openai-child.js');
 const PASSWORD = 'agents & scripts 4 ever';
 const SECRET = 'sk-agent-7c1e9a04b5d2f386e1a0';
 const OTHER = 'sk-closed-2b8d4f6a1c3e5097';
+const HMAC_KEY = 'hmac-key-5f2a9c7e31';
 const EMAIL = `agents-${Date.now()}@example.com`;
 
 let relay: RelayProcess;
@@ -49,6 +50,7 @@ function expectNoSecret(text: string): void {
   expect(text).not.toContain(SECRET);
   expect(text).not.toContain(OTHER);
   expect(text).not.toContain(PASSWORD);
+  expect(text).not.toContain(HMAC_KEY);
 }
 
 /** A long-running `keyhole …` (serve, run with signals): output collected as it comes. */
@@ -156,6 +158,16 @@ beforeAll(async () => {
     SECRET,
   );
   expect(add.code, add.stderr).toBe(0);
+  const signer = await cli(
+    ['secret', 'add', 'signer', '--host', api.url, '--type', 'hmac', '--agent', 'on'],
+    JSON.stringify({
+      key: HMAC_KEY,
+      message: '{method}\n{path}\n{timestamp}',
+      signatureHeader: 'x-signature',
+      timestampHeader: 'x-timestamp',
+    }),
+  );
+  expect(signer.code, signer.stderr).toBe(0);
   const closed = await cli(
     ['secret', 'add', 'closed', '--host', api.url, '--type', 'bearer'],
     OTHER,
@@ -435,6 +447,34 @@ describe('keyhole serve', () => {
     expectNoSecret(closed.body + unknown.body + planted.body);
   });
 
+  it('lets the relay sign for a signing type: nothing placed, the dummy credential dropped', async () => {
+    const res = await raw(`${base}/s/signer/v1/echo?x=1`, {
+      headers: { authorization: 'Bearer dummy' },
+    });
+    const got = api.seen.at(-1)!;
+    expect(got.path).toBe('/v1/echo?x=1');
+    expect(got.headers['x-signature']).toMatch(/^[0-9a-f]{64}$/);
+    expect(got.headers['x-timestamp']).toMatch(/^\d+$/);
+    expect(got.headers.authorization).toBeUndefined();
+    expect(res.status).toBe(401); // the mock wants the bearer key; the signed request did arrive
+    expect(res.body).not.toContain(HMAC_KEY);
+  });
+
+  it('stops serving a secret within seconds of `--agent off`', async () => {
+    const off = await cli(['secret', 'update', 'signer', '--agent', 'off']);
+    expect(off.code, off.stderr).toBe(0);
+    const started = Date.now();
+    let status = 0;
+    while (Date.now() - started < 20_000) {
+      status = (await raw(`${base}/s/signer/v1/echo`)).status;
+      if (status === 403) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status).toBe(403); // the endpoint re-reads the vaults at most every 10 s
+    const on = await cli(['secret', 'update', 'signer', '--agent', 'on']);
+    expect(on.code, on.stderr).toBe(0);
+  });
+
   it('is audited as agent:serve', async () => {
     await expectAudit({ origin: 'agent:serve', secret_name: 'openai', status: 200 });
     expectNoSecret(serve.stdout() + serve.stderr());
@@ -472,7 +512,10 @@ describe('keyhole mcp', () => {
     expectNoSecret(text);
     const content = result.content as { type: string; text: string }[];
     expect(JSON.parse(content[0]!.text)).toEqual({
-      secrets: [{ name: 'openai', type: 'bearer', hosts: [api.url] }],
+      secrets: [
+        { name: 'openai', type: 'bearer', hosts: [api.url] },
+        { name: 'signer', type: 'hmac', hosts: [api.url] },
+      ],
     });
   });
 
