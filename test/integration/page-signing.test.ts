@@ -110,7 +110,6 @@ describe('page bridge and keyhole.fetch with signing and minting secrets', () =>
       allowOrigin: async () => undefined,
       isDenied: async () => false,
       addDenied: async () => undefined,
-      touch: async () => undefined,
       forward: (call, sink, signal) => forwardCall(vault, call, sink, signal),
     };
   });
