@@ -1,4 +1,4 @@
-// Bench preload (`node --import ./loop-stats.mjs …`, or NODE_OPTIONS): what makes a process's tail.
+// Bench preload (`node --import ./loop-stats.js …`, or NODE_OPTIONS): what makes a process's tail.
 // Records event-loop delay (perf_hooks.monitorEventLoopDelay) and GC pauses (PerformanceObserver
 // 'gc' entries — what --trace-gc prints, as numbers). On SIGUSR2 it prints one line
 //   BENCHSTATS {"loopP50Ms","loopP99Ms","loopMaxMs","gcMsPerSec","gcMaxMs","gcCount","seconds"}
