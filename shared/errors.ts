@@ -18,6 +18,7 @@ export const PAGE_ERROR_CODES = [
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_ERROR',
   'REQUEST_EXPIRED',
+  'PLACEMENT_NOT_ALLOWED', // a placeholder stands where its secret may not be placed
 ] as const;
 
 /** Further codes used between the relay, the SDK, the CLI and the extension. */
@@ -57,6 +58,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_ERROR: 502,
   REQUEST_EXPIRED: 410,
+  PLACEMENT_NOT_ALLOWED: 403,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   ACCOUNT_EXISTS: 409,
@@ -143,6 +145,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UPSTREAM_TIMEOUT: 'The destination API did not answer in time.',
   UPSTREAM_ERROR: 'The destination API answered with an error.',
   REQUEST_EXPIRED: 'The request record has expired.',
+  PLACEMENT_NOT_ALLOWED:
+    "A placeholder stands where its secret may not be placed (see the secret's placement).",
   UNAUTHENTICATED: 'Not signed in, or the session has expired. Log in again.',
   INVALID_CREDENTIALS: 'Wrong email or master password.',
   ACCOUNT_EXISTS: 'An account with that email already exists.',

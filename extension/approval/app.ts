@@ -56,8 +56,14 @@ export function mountApproval(root: HTMLElement): void {
         { class: 'prompt' },
         h('dt', {}, 'Site'),
         h('dd', { testid: 'approval-origin' }, head.origin),
-        h('dt', {}, 'Secret'),
-        h('dd', { testid: 'approval-secret' }, head.secretName),
+        h('dt', {}, (head.secrets?.length ?? 1) > 1 ? 'Secrets (all of them)' : 'Secret'),
+        h(
+          'dd',
+          { testid: 'approval-secret' },
+          ...(head.secrets ?? [head.secretName]).map((name) =>
+            h('div', { testid: 'approval-secret-name' }, name),
+          ),
+        ),
         h('dt', {}, 'Sends to'),
         h('dd', { testid: 'approval-host' }, `${head.method} ${head.host}`),
       ),

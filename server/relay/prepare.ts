@@ -3,6 +3,7 @@
 import { KeyholeError } from '../../shared/errors.js';
 import {
   assertNoPlaceholderInAuthority,
+  assertPlacements,
   listPlaceholders,
   parseAllowedHost,
   parseDestination,
@@ -10,6 +11,7 @@ import {
   ruleMatches,
   type AllowedHostRule,
   type Destination,
+  type PlaceholderUse,
 } from '../../shared/policy/index.js';
 import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
@@ -32,7 +34,11 @@ export interface PreparedForward {
 }
 
 /** Checks that need no database: placeholders present and resolvable, url shape. */
-export function precheck(req: ForwardRequest): { dest: Destination; used: Set<string> } {
+export function precheck(req: ForwardRequest): {
+  dest: Destination;
+  used: Set<string>;
+  uses: PlaceholderUse[];
+} {
   const template = req.request;
   const names = req.secrets.map((s) => s.name);
   if (new Set(names).size !== names.length) {
@@ -56,7 +62,7 @@ export function precheck(req: ForwardRequest): { dest: Destination; used: Set<st
       );
     used.add(resolved.name);
   }
-  return { dest, used };
+  return { dest, used, uses };
 }
 
 /** Each secret's allowed hosts, parsed once for the checks before and after substitution. */
@@ -93,7 +99,7 @@ export async function prepareForward(
   /** the first secret's membership + item row, when it was looked up with the session */
   prefetched?: PrefetchedRow,
 ): Promise<PreparedForward> {
-  const { dest, used } = precheck(req);
+  const { dest, used, uses } = precheck(req);
   for (const ref of req.secrets) audit.push({ vaultId: ref.vaultId, secretName: ref.name });
   let opened: OpenedSecret[];
   try {
@@ -108,6 +114,13 @@ export async function prepareForward(
   }
   const rules = opened.map((secret) => parseRules(secret.payload.allowedHosts));
   for (const r of rules) if (!allowedBy(r, dest)) throw new KeyholeError('HOST_NOT_ALLOWED');
+  // Placement, from inside each authenticated item: before any value exists (oauth included).
+  const byName = new Map(opened.map((s) => [s.name, s.payload]));
+  assertPlacements(
+    uses,
+    req.secrets.map((s) => s.name),
+    (name) => byName.get(name)?.placement,
+  );
 
   const values = new Map<string, SecretValues>();
   for (const secret of opened) {

@@ -5,3 +5,6 @@ export * from './allowed-hosts.js';
 export * from './placeholders.js';
 export * from './check.js';
 export * from './secret-fields.js';
+export * from './traverse.js';
+export * from './body-fields.js';
+export * from './placement.js';

@@ -43,5 +43,20 @@ export const SecretPayload = z.object({
   /** origins allowed without asking (https://app.example); others are asked in the approval window */
   allowedOrigins: z.array(z.string().max(300)).max(100).default([]),
   description: z.string().max(1000).default(''),
+  /**
+   * Where the value may be placed: `header:NAME` | `query:NAME` | `body:PATH` | `url`
+   * (shared/policy/placement.ts). Absent on secrets saved before placement: legacy, needs review.
+   */
+  placement: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^(url|header:[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}|query:[^&=#\s]{1,256}|body:[^.\s]{1,128}(\.[^.\s]{1,128}){0,31})$/,
+          'header:NAME, query:NAME, body:PATH or url',
+        ),
+    )
+    .max(20)
+    .optional(),
 });
 export type SecretPayload = z.infer<typeof SecretPayload>;
