@@ -71,7 +71,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['extension/**/*.ts'],
+    files: ['extension/**/*.ts', 'extension/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',

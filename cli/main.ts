@@ -2,7 +2,9 @@
 import { COMMANDS } from './commands/index.js';
 import { EXIT_OK, EXIT_USAGE, info, out, reportError } from './output.js';
 
-export const VERSION = '0.1.0';
+import { KEYHOLE_VERSION } from '../shared/version.js';
+
+export const VERSION = KEYHOLE_VERSION;
 
 export function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,12 +1,12 @@
 // Turns what arrives on stdin into a secret's value fields, by type (docs/cli.md, "secret add").
+import { parseTypedConfig, type TypedConfig } from '../shared/protocol/secret-configs.js';
 import type { SecretPayload, SecretType } from '../shared/protocol/secret.js';
 import { KeyholeError } from '../shared/errors.js';
+import { parseTemplateFields } from '../shared/policy/template-fields.js';
 import { stripFinalNewline } from './stdin.js';
 
-export type ValueFields = Pick<
-  SecretPayload,
-  'value' | 'username' | 'password' | 'fields' | 'oauth'
->;
+export type ValueFields =
+  Pick<SecretPayload, 'value' | 'username' | 'password' | 'fields' | 'oauth'> | TypedConfig;
 
 export function parseSecretValue(type: SecretType, raw: string): ValueFields {
   const text = stripFinalNewline(raw);
@@ -21,7 +21,7 @@ export function parseSecretValue(type: SecretType, raw: string): ValueFields {
       return { username: text.slice(0, at), password: text.slice(at + 1) };
     }
     case 'template':
-      return { fields: parseFields(text) };
+      return { fields: parseTemplateFields(text) };
     case 'oauth':
       return {
         oauth: parseJsonObject(
@@ -29,32 +29,16 @@ export function parseSecretValue(type: SecretType, raw: string): ValueFields {
           'An oauth secret is a JSON object on stdin',
         ) as SecretPayload['oauth'],
       };
-  }
-}
-
-/** `key=value` lines (blank lines and # comments skipped) or a JSON object of strings. */
-function parseFields(text: string): Record<string, string> {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('{')) {
-    const obj = parseJsonObject(trimmed, 'A template secret is `key=value` lines or a JSON object');
-    const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(obj)) {
-      if (typeof v !== 'string')
-        throw invalid(`Template field ${JSON.stringify(k)} must be a string.`);
-      fields[k] = v;
+    case 'sigv4':
+    case 'hmac':
+    case 'jwt':
+    case 'github-app': {
+      const json = parseJsonObject(text, `A ${type} secret is a JSON object on stdin`);
+      const parsed = parseTypedConfig(type, json);
+      if (!parsed.ok) throw invalid(`Invalid ${type} secret: ${parsed.message}.`);
+      return parsed.config;
     }
-    return fields;
   }
-  const fields: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
-    const at = line.indexOf('=');
-    if (at < 1) throw invalid('A template secret is `key=value` lines or a JSON object on stdin.');
-    fields[line.slice(0, at).trim()] = line.slice(at + 1);
-  }
-  if (Object.keys(fields).length === 0)
-    throw invalid('A template secret needs at least one `key=value` line.');
-  return fields;
 }
 
 function parseJsonObject(text: string, what: string): Record<string, unknown> {

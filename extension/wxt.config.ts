@@ -1,13 +1,17 @@
 // WXT configuration for the Keyhole extension (MV3, Chromium first; `wxt build -b firefox` kept working).
+import preact from '@preact/preset-vite';
+import { KEYHOLE_VERSION } from '../shared/version.js';
 import { defineConfig } from 'wxt';
 
 export default defineConfig({
   // Explicit imports everywhere: the root tsconfig typechecks extension/ without WXT's generated globals.
   imports: false,
+  // Preact for the popup and the approval window (JSX via the preset; no devtools bridge in builds).
+  vite: () => ({ plugins: [preact({ devToolsEnabled: false, prefreshEnabled: false })] }),
   manifest: ({ browser }) => ({
     name: 'Keyhole',
     description: 'Use API secrets from web pages without the page ever holding them.',
-    version: '0.1.0',
+    version: KEYHOLE_VERSION,
     permissions: ['storage', 'alarms'],
     // The relay is reached from the service worker: it needs host access to any relay URL the user sets.
     host_permissions: ['http://*/*', 'https://*/*'],

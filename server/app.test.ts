@@ -8,6 +8,7 @@ import { loadConfig } from './config.js';
 import { openStore } from './db/open-store.js';
 import type { Store } from './db/store-types.js';
 import { createOnError } from './http/on-error.js';
+import { startRelay } from './main.js';
 import { Hono } from 'hono';
 
 let store: Store;
@@ -78,5 +79,47 @@ describe('onError', () => {
     const typed = await app.request('/typed');
     expect(typed.status).toBe(429);
     expect(typed.headers.get('retry-after')).toBe('7');
+  });
+});
+
+describe('one way into POST /v1/forward', () => {
+  it('has no Hono route: only the Node handler of createRelay answers it', async () => {
+    const app = createApp({ store, config: loadConfig({}), logger });
+    const res = await app.request('/v1/forward?x=1', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('keyhole-error')).toBe('NOT_FOUND');
+  });
+
+  it('serves /v1/forward with or without a query the same way, with the security headers every route has', async () => {
+    const relay = await startRelay({
+      db: ':memory:',
+      port: 0,
+      host: '127.0.0.1',
+      env: {},
+      config: { logLevel: 'silent' },
+      logger,
+      announce: () => undefined,
+    });
+    try {
+      for (const path of ['/v1/forward', '/v1/forward?x=1', '/v1/forward?']) {
+        const res = await fetch(relay.url + path, { method: 'POST', body: '{}' });
+        expect(res.status, path).toBe(401);
+        expect(res.headers.get('keyhole-error')).toBe('UNAUTHENTICATED');
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('cache-control')).toBe('no-store');
+      }
+      for (const [method, path] of [
+        ['GET', '/v1/health'],
+        ['GET', '/v1/nothing'],
+        ['POST', '/v1/forward/'],
+        ['GET', '/v1/forward'],
+      ] as const) {
+        const res = await fetch(relay.url + path, { method });
+        expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+        expect(res.headers.get('cache-control'), path).toBe('no-store');
+      }
+    } finally {
+      await relay.close();
+    }
   });
 });

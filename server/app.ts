@@ -1,5 +1,7 @@
-// createApp(deps): the relay's Hono app; createRelay(deps): that app plus the Node request listener
-// with the forward fast path, as main.ts serves it. Pure wiring; no I/O at import or construction.
+// createRelay(deps): the relay's Node request listener, as main.ts serves it — POST /v1/forward to
+// its one handler, everything else to the Hono app; the security headers set first on every answer.
+// createApp(deps): that Hono app alone (app.request in tests; it has no POST /v1/forward).
+// Pure wiring; no I/O at import or construction.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -7,6 +9,7 @@ import { KeyholeError } from '../shared/errors.js';
 import type { AppDeps } from './deps.js';
 import type { AppEnv } from './env.js';
 import { createOnError, errorResponse } from './http/on-error.js';
+import { SECURITY_HEADERS, setSecurityHeaders } from './http/security-headers.js';
 import { limitBody } from './middleware/body-limit.js';
 import { requestLog } from './middleware/request-log.js';
 import { createAccountRoutes } from './routes/accounts/index.js';
@@ -25,7 +28,7 @@ export { requireSession } from './middleware/session.js';
 
 export interface Relay {
   app: Hono<AppEnv>;
-  /** Node's request listener: POST /v1/forward on the fast path, everything else through Hono */
+  /** Node's request listener: POST /v1/forward to its handler, everything else through Hono */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
   /** writes pending audit rows and closes outbound connections (before the store closes) */
   close(): Promise<void>;
@@ -38,6 +41,7 @@ export function createRelay(deps: AppDeps): Relay {
   return {
     app,
     listener(req, res) {
+      setSecurityHeaders(res);
       if (isForwardPost(req)) handleForward(core, deps.logger, req, res);
       else void viaHono(req, res);
     },
@@ -57,17 +61,11 @@ function buildApp(deps: AppDeps, core: ForwardCore): Hono<AppEnv> {
   app.use('*', (c, next) => {
     // Set before the route runs, never after: changing a finished Response makes
     // @hono/node-server rebuild it as a Web Response with a ReadableStream body (measured
-    // ~40 µs a request). On Node the defaults go on the ServerResponse itself, so whatever the
-    // route answers (a Response, or a stream written straight to Node) carries them; a route's
-    // own Cache-Control wins.
+    // ~40 µs a request). Under createRelay the listener already put them on Node's response, so
+    // whatever the route answers carries them (a route's own Cache-Control wins); app.request
+    // (tests) has no Node response.
     const outgoing = (c.env as Partial<AppEnv['Bindings']> | undefined)?.outgoing;
-    if (outgoing) {
-      outgoing.setHeader('x-content-type-options', 'nosniff');
-      outgoing.setHeader('cache-control', 'no-store');
-    } else {
-      c.header('x-content-type-options', 'nosniff');
-      c.header('cache-control', 'no-store');
-    }
+    if (!outgoing) for (const name in SECURITY_HEADERS) c.header(name, SECURITY_HEADERS[name]);
     return next();
   });
 
@@ -81,7 +79,7 @@ function buildApp(deps: AppDeps, core: ForwardCore): Hono<AppEnv> {
   app.route('/v1/auth', createAuthRoutes(deps, services));
   app.route('/v1/accounts', createAccountRoutes(deps));
   app.route('/v1/vaults', createVaultRoutes(deps, services));
-  app.route('/v1/forward', createForwardRoutes(deps, { core }));
+  app.route('/v1/forward', createForwardRoutes(deps, core));
   app.route('/v1', createTeamRoutes(deps)); // /v1/teams/*, /v1/keys/:email
 
   app.notFound((c) => errorResponse(c, new KeyholeError('NOT_FOUND', 'No such route.')));

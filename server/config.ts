@@ -36,6 +36,11 @@ export interface RelayConfig {
   argon2: Argon2Params;
   /** forwarding limits and timeouts (KEYHOLE_FORWARD_*; server/relay/forward-config.ts) */
   forward?: Partial<ForwardConfig>;
+  /**
+   * the in-process cache of sessions, memberships and envelopes (server/db/relay-cache.ts);
+   * KEYHOLE_CACHE=off turns it off (every forward reads the store, as without it)
+   */
+  cache: boolean;
 }
 
 /** OWASP's argon2id minimum (19 MiB, t=2, p=1): the auth key is high-entropy, this is plenty. */
@@ -57,6 +62,7 @@ export const DEFAULTS: RelayConfig = {
   trustProxy: false,
   logLevel: 'info',
   argon2: RELAY_ARGON2,
+  cache: true,
 };
 
 type Env = Record<string, string | undefined>;
@@ -103,6 +109,7 @@ export function loadConfig(
     logLevel: env.KEYHOLE_LOG_LEVEL || DEFAULTS.logLevel,
     argon2: RELAY_ARGON2,
     forward: loadForwardConfig(env),
+    cache: !['off', '0', 'false', 'no'].includes((env.KEYHOLE_CACHE ?? '').toLowerCase()),
   };
   return { ...config, ...overrides };
 }

@@ -7,7 +7,15 @@ import { parseArgs } from 'node:util';
 import type pino from 'pino';
 import { createRelay } from './app.js';
 import { loadConfig, type RelayConfig } from './config.js';
-import { openStore } from './db/open-store.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import { attachCache } from './db/cache-events.js';
+import { openStore, sqliteFileOf } from './db/open-store.js';
+import { channelFor, PgInvalidation } from './db/pg-invalidation.js';
+import { RelayCache } from './db/relay-cache.js';
+import { lockSqliteFile, type RelayLock } from './db/relay-lock.js';
 import { pruneSessions } from './db/sessions-repo.js';
 import type { Store } from './db/store-types.js';
 import { createLogger } from './logger.js';
@@ -31,6 +39,8 @@ export interface RunningRelay {
   port: number;
   store: Store;
   config: RelayConfig;
+  /** PostgreSQL: the cache's invalidation listener (tests cut its connection) */
+  invalidation?: PgInvalidation;
   /** stop accepting, let in-flight requests finish (10 s at most), close the store */
   close(): Promise<void>;
 }
@@ -46,7 +56,22 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   if (options.db !== undefined) overrides.db = options.db;
   const config = loadConfig(options.env ?? process.env, overrides);
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const store = await openStore(config.db);
+  // One relay per SQLite file, checked before anything is written (migrations included).
+  const file = sqliteFileOf(config.db);
+  let lock: RelayLock | undefined;
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    lock = lockSqliteFile(file);
+  }
+  let store: Store;
+  let invalidation: PgInvalidation | undefined;
+  try {
+    store = await openStore(config.db);
+    if (config.cache) invalidation = await startCache(store, logger);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   const relay = createRelay({ store, config, logger });
 
   let server: Server;
@@ -61,7 +86,9 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
       s.once('error', reject);
     });
   } catch (err) {
+    await invalidation?.close();
     await store.close();
+    lock?.release();
     throw err;
   }
   server.headersTimeout = 30_000;
@@ -99,12 +126,38 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
       });
       // Audit rows are batched (every 250 ms): write what is pending before the store goes.
       await relay.close().catch((err: unknown) => logger.error({ err }, 'forwarder close failed'));
+      await invalidation?.close();
       await store.close();
+      lock?.release();
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
     })();
     return closing;
   };
-  return { url, port, store, config, close };
+  return { url, port, store, config, close, ...(invalidation ? { invalidation } : {}) };
+}
+
+/**
+ * The relay cache (server/db/relay-cache.ts): on SQLite always valid (this process holds the
+ * file's lock, so every write goes through it); on PostgreSQL valid only while listening.
+ */
+async function startCache(store: Store, logger: pino.Logger): Promise<PgInvalidation | undefined> {
+  if (store.dialect === 'sqlite') {
+    attachCache(store, new RelayCache(true));
+    return undefined;
+  }
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(
+    store.db,
+  );
+  const cache = new RelayCache(false);
+  const listener = new PgInvalidation(
+    (store.pgPool as unknown as { options: pg.ClientConfig }).options,
+    channelFor(rows[0]?.schema ?? 'public'),
+    cache,
+    logger,
+  );
+  attachCache(store, cache);
+  await listener.start();
+  return listener;
 }
 
 /**

@@ -18,6 +18,9 @@ export const PAGE_ERROR_CODES = [
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_ERROR',
   'REQUEST_EXPIRED',
+  // grants (DESIGN.md "Grants"): the web SDK's extra codes
+  'GRANT_INVALID', // unknown, revoked or expired grant (or its secret or owner is gone)
+  'LOGIN_REQUIRED', // a locked grant without a valid ID token
   'PLACEMENT_NOT_ALLOWED', // a placeholder stands where its secret may not be placed
 ] as const;
 
@@ -35,6 +38,7 @@ export const INTERNAL_ERROR_CODES = [
   'FINGERPRINT_MISMATCH',
   'STORE_UNAVAILABLE', // the database cannot be reached or is full
   'NOT_CONFIGURED', // the CLI has no relay / session yet
+  'AGENT_NOT_ALLOWED', // keyhole serve / run / mcp: the secret is not enabled for agent use
   'INTERNAL',
 ] as const;
 
@@ -58,6 +62,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UPSTREAM_TIMEOUT: 504,
   UPSTREAM_ERROR: 502,
   REQUEST_EXPIRED: 410,
+  GRANT_INVALID: 403,
+  LOGIN_REQUIRED: 401,
   PLACEMENT_NOT_ALLOWED: 403,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
@@ -71,6 +77,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   FINGERPRINT_MISMATCH: 400,
   STORE_UNAVAILABLE: 503,
   NOT_CONFIGURED: 400,
+  AGENT_NOT_ALLOWED: 403,
   INTERNAL: 500,
 };
 
@@ -145,6 +152,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UPSTREAM_TIMEOUT: 'The destination API did not answer in time.',
   UPSTREAM_ERROR: 'The destination API answered with an error.',
   REQUEST_EXPIRED: 'The request record has expired.',
+  GRANT_INVALID: 'This grant is unknown, revoked or expired.',
+  LOGIN_REQUIRED: 'Sign in first: this grant needs a valid ID token.',
   PLACEMENT_NOT_ALLOWED:
     "A placeholder stands where its secret may not be placed (see the secret's placement).",
   UNAUTHENTICATED: 'Not signed in, or the session has expired. Log in again.',
@@ -159,5 +168,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   FINGERPRINT_MISMATCH: 'The public key fingerprint does not match the expected value.',
   STORE_UNAVAILABLE: 'The relay store is unavailable.',
   NOT_CONFIGURED: 'Keyhole is not set up yet.',
+  AGENT_NOT_ALLOWED:
+    'That secret is not enabled for agents: enable it with `keyhole secret update NAME --agent on`.',
   INTERNAL: 'Internal error.',
 };

@@ -40,6 +40,21 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./request.js')).request,
   },
   {
+    name: 'serve',
+    summary: 'a local endpoint for scripts and agents (127.0.0.1, per-run token)',
+    load: async () => (await import('./serve.js')).serve,
+  },
+  {
+    name: 'run',
+    summary: 'run a command with SDK base URLs pointing at a private endpoint',
+    load: async () => (await import('./run.js')).run,
+  },
+  {
+    name: 'mcp',
+    summary: 'an MCP server (stdio) for AI agents: list_secrets, request',
+    load: async () => (await import('./mcp.js')).mcp,
+  },
+  {
     name: 'team',
     summary: 'team vaults: create, invite, remove, members',
     load: async () => (await import('./team.js')).team,

@@ -7,6 +7,8 @@ import {
   type SecretPatch,
 } from '../../shared/client/secrets.js';
 import { isValidAllowedHost } from '../../shared/policy/allowed-hosts.js';
+import { hostHint, originHint } from '../../shared/policy/input-hints.js';
+import { parseAllowedOrigin } from '../../shared/policy/origins.js';
 import { SECRET_TYPES, SecretName, type SecretType } from '../../shared/protocol/secret.js';
 import { parse, required } from '../args.js';
 import type { Command } from '../command.js';
@@ -20,16 +22,18 @@ import { openVault, reportConflicts, vaultLabel } from '../unlock.js';
 const HOST_HELP =
   'host, host:port, *.host or scheme://host[:port]/path-prefix (no scheme = https only)';
 
-const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--vault V] [--description D]
+const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--vault V] [--description D] [--agent on|off]
 
 Stores a secret. The value is read from stdin (or a hidden prompt on a terminal) and never printed.
 
 Options:
   --host H          where the secret may be sent: ${HOST_HELP}; repeatable, at least one
   --origin O        web origin allowed to use it without asking (https://app.example); repeatable
-  --type T          plain (default) | bearer | basic | oauth | template
+  --type T          plain (default) | bearer | basic | oauth | template | sigv4 | hmac | jwt
+                    | github-app
   --vault V         personal (default), a team name or a vault id
   --description D   a note for yourself
+  --agent on|off    may scripts and agents use it (keyhole serve / run / mcp)? default off
 
 Value on stdin, by type:
   plain, bearer   the value (one trailing newline is dropped)
@@ -37,19 +41,32 @@ Value on stdin, by type:
   template        key=value lines, or a JSON object; use as $(secret:NAME.key)
   oauth           JSON {"grant":"client_credentials"|"refresh_token","tokenUrl":…,"clientId":…,
                   "clientSecret":…,"refreshToken"?:…,"scope"?:…}
+  sigv4           JSON {"accessKeyId":…,"secretAccessKey":…,"sessionToken"?:…,"region":…,
+                  "service":…}; the relay signs each request (no placeholder needed)
+  hmac            JSON {"key":…,"keyEncoding":"utf8"|"hex"|"base64","algorithm":"sha256"|"sha512",
+                  "message":"{timestamp}{method}{path}{body}","encoding":"hex"|"base64",
+                  "signatureHeader"|"signatureQuery":…,"timestampHeader"?|"timestampQuery"?:…,
+                  "timestampUnit"?:"s"|"ms","fields"?:{…}}; fields as $(secret:NAME.field)
+  jwt             a Google service-account JSON file as is (optionally with "scope", "subject"),
+                  or JSON {"privateKey":PEM,"algorithm":"RS256"|"ES256"|"EdDSA","issuer":…,
+                  "subject"?:…,"audience":…,"scope"?:…,"tokenUrl":…}; token as $CLIENT_SECRET
+  github-app      JSON {"appId":…,"privateKey":PEM,"installationId":…,"baseUrl"?:…};
+                  installation token as $CLIENT_SECRET (Authorization: token $CLIENT_SECRET)
 
 Example:
   printf %s "$OPENAI_KEY" | keyhole secret add openai --host api.openai.com --type bearer`;
 
-const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--type T] [--vault V] [--description D]
+const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--type T] [--vault V] [--description D] [--agent on|off]
 
 Changes a secret. A value piped on stdin replaces the value; --host / --origin replace those lists;
+--agent on lets scripts and agents use it through keyhole serve / run / mcp (off withdraws it);
 anything not given stays. If another device changed the same secret since your last sync, both
 versions are kept (yours as NAME.conflict-YYYY-MM-DD) and you are told.
 
 Example:
   printf %s "$NEW_KEY" | keyhole secret update openai
-  keyhole secret update openai --host api.openai.com --host eu.api.openai.com </dev/null`;
+  keyhole secret update openai --host api.openai.com --host eu.api.openai.com </dev/null
+  keyhole secret update openai --agent on </dev/null`;
 
 const LIST_HELP = `Usage: keyhole secret list [--vault V] [--json]
 
@@ -67,9 +84,10 @@ Example:
 
 const HELP = `Usage: keyhole secret <add|update|list|rm> …
 
-  add NAME --host H [--host H2] [--origin O] [--type plain|basic|bearer|oauth|template] [--vault V]
+  add NAME --host H [--host H2] [--origin O] [--type T] [--vault V]
+                                   T: plain|basic|bearer|template|oauth|sigv4|hmac|jwt|github-app
                                    store a secret (value read from stdin)
-  update NAME [--host H]… [--origin O]… [--type T] [--description D] [--vault V]
+  update NAME [--host H]… [--origin O]… [--type T] [--description D] [--agent on|off] [--vault V]
                                    change a secret (value from stdin if piped)
   list [--vault V] [--json]        names, types, hosts — never values
   rm NAME [--vault V]              remove a secret
@@ -82,6 +100,7 @@ const EDIT_OPTIONS = {
   type: { type: 'string' },
   vault: { type: 'string' },
   description: { type: 'string' },
+  agent: { type: 'string' },
 } as const;
 
 export const secret: Command = withSubCommands('secret', HELP, {
@@ -110,17 +129,16 @@ async function add(argv: string[]): Promise<number> {
     type,
     ...fields,
     allowedHosts: hosts,
-    allowedOrigins: values.origin ?? [],
+    allowedOrigins: checkOrigins(values.origin),
     description: values.description ?? '',
+    ...(agentFlag(values.agent) ? { agent: true } : {}),
   });
   save();
   reportConflicts(store, result.conflicts);
   info(
     `✓ Added ${name} (${type}) to ${vault.kind === 'personal' ? 'your personal vault' : `vault ${vault.name}`}`,
   );
-  info(
-    `Use it: keyhole request ${name} --url ${exampleUrl(hosts[0] ?? '')} -H 'Authorization: Bearer $CLIENT_SECRET'`,
-  );
+  info(`Use it: keyhole request ${name} --url ${exampleUrl(hosts[0] ?? '')}${usageHint(type)}`);
   return EXIT_OK;
 }
 
@@ -130,9 +148,11 @@ async function update(argv: string[]): Promise<number> {
   const type = secretType(values.type);
   const patch: SecretPatch = {};
   if (values.host) patch.allowedHosts = checkHosts(values.host);
-  if (values.origin) patch.allowedOrigins = values.origin;
+  if (values.origin) patch.allowedOrigins = checkOrigins(values.origin);
   if (values.description !== undefined) patch.description = values.description;
   if (type) patch.type = type;
+  const agent = agentFlag(values.agent);
+  if (agent !== undefined) patch.agent = agent;
 
   const { relay, store, save } = await openVault({ sync: false });
   const vault = store.resolveVault(values.vault);
@@ -141,13 +161,20 @@ async function update(argv: string[]): Promise<number> {
   if (fields) Object.assign(patch, fields);
   if (Object.keys(patch).length === 0) {
     throw new UsageError(
-      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --type or --description.',
+      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --type, --description or --agent.',
     );
   }
   const result = await updateSecret(relay, store, vault.id, name, patch);
   save();
   reportConflicts(store, result.conflicts);
   info(`✓ Updated ${name}${vaultLabel(store, vault.id)}`);
+  if (agent !== undefined) {
+    info(
+      agent
+        ? `  Scripts and agents may now use it: keyhole run --secret ${name} -- CMD, keyhole serve, keyhole mcp`
+        : '  Scripts and agents may no longer use it.',
+    );
+  }
   return EXIT_OK;
 }
 
@@ -167,6 +194,7 @@ async function list(argv: string[]): Promise<number> {
       hosts: payload.allowedHosts,
       origins: payload.allowedOrigins,
       description: payload.description,
+      agent: payload.agent === true,
     })),
   );
   const unreadable = vaults.reduce((n, v) => n + store.index(v.id).unreadable.length, 0);
@@ -185,8 +213,15 @@ async function list(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   const table = [
-    ['NAME', 'TYPE', 'VAULT', 'HOSTS', 'ORIGINS'],
-    ...rows.map((r) => [r.name, r.type, r.vault, r.hosts.join(','), r.origins.join(',') || '-']),
+    ['NAME', 'TYPE', 'VAULT', 'HOSTS', 'ORIGINS', 'AGENT'],
+    ...rows.map((r) => [
+      r.name,
+      r.type,
+      r.vault,
+      r.hosts.join(','),
+      r.origins.join(',') || '-',
+      r.agent ? 'on' : 'off',
+    ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table)
@@ -226,12 +261,35 @@ function secretType(value: string | undefined): SecretType | undefined {
   return value as SecretType;
 }
 
+/** `--agent on|off` (also yes/no, true/false); undefined when not given. */
+function agentFlag(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.toLowerCase();
+  if (v === 'on' || v === 'yes' || v === 'true') return true;
+  if (v === 'off' || v === 'no' || v === 'false') return false;
+  throw new UsageError('--agent must be on or off.');
+}
+
 function checkHosts(hosts: string[] | undefined): string[] {
   for (const host of hosts ?? []) {
     if (!isValidAllowedHost(host))
-      throw new UsageError(`Not a valid --host ${JSON.stringify(host)}: use ${HOST_HELP}.`);
+      throw new UsageError(
+        `Not a valid --host ${JSON.stringify(host)}: ${hostHint(host)} (${HOST_HELP}).`,
+      );
   }
   return hosts ?? [];
+}
+
+/** Same rule as the popup (shared/policy/origins.ts): scheme://host[:port], normalised. */
+function checkOrigins(origins: string[] | undefined): string[] {
+  return (origins ?? []).map((origin) => {
+    const parsed = parseAllowedOrigin(origin);
+    if (!parsed)
+      throw new UsageError(
+        `Not a valid --origin ${JSON.stringify(origin)}: ${originHint(origin)}.`,
+      );
+    return parsed;
+  });
 }
 
 /** stdin when piped; else (add only, on a terminal) a hidden prompt for the simple types. */
@@ -239,13 +297,28 @@ async function readValue(type: SecretType, prompt: boolean): Promise<ValueFields
   const piped = await readStdin();
   if (piped !== null && piped !== '') return parseSecretValue(type, piped);
   if (piped === null && prompt) {
-    if (type === 'oauth' || type === 'template') {
+    if (type !== 'plain' && type !== 'bearer' && type !== 'basic') {
       throw new UsageError(`Pipe the ${type} secret on stdin (see \`keyhole secret add --help\`).`);
     }
     const label = type === 'basic' ? 'username:password' : 'Secret value';
     return parseSecretValue(type, await promptHidden(`${label} (hidden): `));
   }
   return null;
+}
+
+/** How the secret is used in `keyhole request`, by type. */
+function usageHint(type: SecretType): string {
+  switch (type) {
+    case 'sigv4':
+    case 'hmac':
+      return ' (the relay signs the request)';
+    case 'github-app':
+      return " -H 'Authorization: token $CLIENT_SECRET'";
+    case 'basic':
+      return " -H 'Authorization: Basic $CLIENT_SECRET'";
+    default:
+      return " -H 'Authorization: Bearer $CLIENT_SECRET'";
+  }
 }
 
 function exampleUrl(host: string): string {

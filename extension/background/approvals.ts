@@ -1,9 +1,14 @@
 // The approval queue: one extension window asks the user about each origin/secret pair in turn.
 // Floods are capped per origin (RATE_LIMITED); clicks in the first moments of a prompt are ignored;
-// closing the window denies everything still pending.
+// closing the window answers "not now" to everything still pending (refused, nothing remembered;
+// the same question is not asked again for a few seconds, so a page cannot re-open it in a loop).
 import { KeyholeError } from '../../shared/errors.js';
 
-export type Decision = 'once' | 'always' | 'deny';
+/** `dismiss`: "not now" — the window was closed or the page went away; nothing is remembered. */
+export type Decision = 'once' | 'always' | 'deny' | 'dismiss';
+
+/** After "not now", the same origin/secret question is answered "not now" without a window for this long. */
+export const NOT_NOW_QUIET_MS = 5_000;
 
 export interface ApprovalPrompt {
   id: string;
@@ -47,6 +52,8 @@ export class ApprovalQueue {
   private opening: Promise<number> | undefined;
   /** when the current head became visible (window shown or previous prompt answered) */
   private headShownAt = 0;
+  /** origin|secret → when the user last closed the window on that question */
+  private readonly dismissedAt = new Map<string, number>();
   readonly maxPerOrigin: number;
   readonly maxTotal: number;
   readonly clickDelayMs: number;
@@ -63,12 +70,16 @@ export class ApprovalQueue {
     if (fromOrigin >= this.maxPerOrigin || this.queue.length >= this.maxTotal) {
       return Promise.reject(new KeyholeError('RATE_LIMITED'));
     }
+    const quietSince = this.dismissedAt.get(key(prompt));
+    if (quietSince !== undefined && this.deps.now() - quietSince < NOT_NOW_QUIET_MS) {
+      return Promise.resolve('dismiss');
+    }
     const id = `a${++counter}-${this.deps.now()}`;
     return new Promise<Decision>((resolve) => {
       const pending: Pending = { ...prompt, id, resolve };
       this.queue.push(pending);
       if (this.queue.length === 1) this.headShownAt = this.deps.now();
-      signal?.addEventListener('abort', () => this.settle(id, 'deny'));
+      signal?.addEventListener('abort', () => this.settle(id, 'dismiss'));
       void this.showWindow();
       this.changed();
     });
@@ -83,11 +94,15 @@ export class ApprovalQueue {
     return this.settle(id, decision);
   }
 
-  /** The approval window was closed: deny everything pending. */
+  /** The approval window was closed: "not now" to everything pending (nothing remembered). */
   windowRemoved(windowId: number): void {
     if (windowId !== this.windowId) return;
     this.windowId = undefined;
-    for (const p of [...this.queue]) this.settle(p.id, 'deny');
+    const now = this.deps.now();
+    for (const p of [...this.queue]) {
+      this.dismissedAt.set(key(p), now);
+      this.settle(p.id, 'dismiss');
+    }
   }
 
   view(): ApprovalView {
@@ -152,9 +167,13 @@ export class ApprovalQueue {
         }
       }
     } catch {
-      // No window can be shown (e.g. the browser is closing): deny rather than wait forever.
+      // No window can be shown (e.g. the browser is closing): refuse rather than wait forever.
       this.opening = undefined;
-      for (const p of [...this.queue]) this.settle(p.id, 'deny');
+      for (const p of [...this.queue]) this.settle(p.id, 'dismiss');
     }
   }
+}
+
+function key(p: { origin: string; secretName: string }): string {
+  return `${p.origin}|${p.secretName}`;
 }

@@ -1,7 +1,7 @@
 // Sends an approved call to the relay (POST /v1/forward) and streams the answer into the call's
 // reply sink; polled/queued calls wait for their ticket (Skapi's poll/queue/expires).
 import { KeyholeError } from '../../shared/errors.js';
-import { forwardAndPoll } from '../../shared/client/index.js';
+import { DecodedScrubber, forwardAndPoll, payloadSecrets } from '../../shared/client/index.js';
 import type { ApprovedCall, ReplySink } from './page-calls.js';
 import type { VaultService } from './vault-service.js';
 
@@ -18,10 +18,31 @@ export function pageHeaders(entries: Iterable<[string, string]>): [string, strin
   return out;
 }
 
+/**
+ * The reply sink seen through a DecodedScrubber: whatever JSON.parse would decode from the body
+ * (the page API's, or the page's own `response.json()`) holds none of the call's secret values.
+ */
+export function scrubbingSink(sink: ReplySink, secrets: string[]): ReplySink {
+  const scrubber = new DecodedScrubber(secrets);
+  if (!scrubber.active) return sink;
+  return {
+    head: (status, statusText, headers) => sink.head(status, statusText, headers),
+    chunk: (bytes) => {
+      const out = scrubber.push(bytes);
+      if (out.length > 0) sink.chunk(out);
+    },
+    end: () => {
+      const rest = scrubber.end();
+      if (rest.length > 0) sink.chunk(rest);
+      sink.end();
+    },
+  };
+}
+
 export async function forwardCall(
   vault: VaultService,
   call: ApprovedCall,
-  sink: ReplySink,
+  pageSink: ReplySink,
   signal: AbortSignal,
 ): Promise<void> {
   const live = await vault.current();
@@ -29,6 +50,11 @@ export async function forwardCall(
   const relay = await vault.relayFor(live);
   // Exactly the relay request consent was decided on (call-plan.ts), never rebuilt here.
   const fwd = call.request;
+  // The background knows the values it is about to use: it scrubs again what parsing decodes.
+  const secrets = fwd.secrets.flatMap((s) =>
+    payloadSecrets(live.store.payloadOf(s.vaultId, s.itemId)),
+  );
+  const sink = scrubbingSink(pageSink, secrets);
   if (fwd.poll !== undefined || fwd.queue !== undefined) {
     const done = await forwardAndPoll(relay, fwd, {
       signal,

@@ -12,6 +12,7 @@ import { forwardCall } from './forwarder.js';
 import { IDLE_ALARM, isIdle, scheduleIdleCheck, touchActivity } from './idle.js';
 import { servePagePort } from './page-calls.js';
 import type { PageCallDeps, PortLike } from './page-calls.js';
+import { recordLock } from './lock-reason.js';
 import { isExtensionPage } from './policy.js';
 import { getSettings, restrictSessionStorage } from './storage.js';
 import type { Settings } from './storage.js';
@@ -109,7 +110,11 @@ export function startBackground(): void {
   }
 
   async function checkIdle(): Promise<void> {
-    if ((await vault.current()) && (await isIdle())) await vault.lock();
+    if ((await vault.current()) && (await isIdle())) {
+      const { idleMinutes } = await getSettings();
+      await recordLock({ reason: 'idle', at: Date.now(), idleMinutes });
+      await vault.lock();
+    }
   }
 
   browser.alarms.onAlarm.addListener((alarm) => {

@@ -106,6 +106,8 @@ export async function authorise(
       for (const s of toAsk) await deps.addDenied(origin, s.payload.name);
       throw new KeyholeError('USER_DENIED');
     }
+    // "Not now" (window closed): refused this time, asked again next time.
+    if (decision === 'dismiss') throw new KeyholeError('USER_DENIED');
     if (decision === 'always') {
       // Still allowed this once if saving the permission fails (e.g. the relay is down).
       for (const s of toAsk) await deps.allowOrigin(s, origin).catch(() => undefined);

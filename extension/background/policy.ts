@@ -107,6 +107,8 @@ function stringifyHeaders(value: unknown): unknown {
 export function checkPageRequest(
   params: Record<string, unknown>,
   allowedHosts: readonly string[],
+  /** the named secret signs the request (sigv4, hmac): no placeholder needed */
+  signs = false,
 ): PageRequest {
   const name = requestedName(params);
   if (typeof params.url !== 'string') throw new KeyholeError('INVALID_REQUEST');
@@ -129,7 +131,7 @@ export function checkPageRequest(
       ? params.params
       : undefined) as Record<string, string> | undefined,
   };
-  if (!templateHasPlaceholder(parsed.success ? parsed.data : loose))
+  if (!signs && !templateHasPlaceholder(parsed.success ? parsed.data : loose))
     throw new KeyholeError('PLACEHOLDER_MISSING');
   if (!parsed.success) throw new KeyholeError('INVALID_REQUEST');
   let size: number;

@@ -42,12 +42,21 @@ export async function handleTeamUi(vault: VaultService, req: TeamUiRequest): Pro
   switch (req.ui) {
     case 'team-list': {
       if (store.vaults().length === 0) await pullAll(relay, store);
-      return store.vaults().map((v): TeamVaultView => ({
-        id: v.id,
-        kind: v.kind,
-        name: v.kind === 'personal' ? 'Personal' : (v.name ?? v.id),
-        role: v.role,
-      }));
+      // A stable order: Personal first, then teams by name (then id).
+      return store
+        .vaults()
+        .map((v): TeamVaultView => ({
+          id: v.id,
+          kind: v.kind,
+          name: v.kind === 'personal' ? 'Personal' : (v.name ?? v.id),
+          role: v.role,
+        }))
+        .sort(
+          (a, b) =>
+            (a.kind === 'personal' ? 0 : 1) - (b.kind === 'personal' ? 0 : 1) ||
+            a.name.localeCompare(b.name) ||
+            (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+        );
     }
     case 'team-create': {
       const res = await createTeam(relay, store, req.name);

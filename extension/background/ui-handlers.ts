@@ -1,9 +1,11 @@
 // The popup's requests, served by the background. Every action except reading the state counts
 // as real use for the idle lock (an open popup alone does not).
+import { fingerprint } from '../../shared/crypto/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { UiRequest, UiResult, UiState } from '../ui/protocol.js';
 import { forgetDenied, listDenied } from './denied.js';
 import { resetActivityThrottle, touchActivity } from './idle.js';
+import { clearLockReason, lockReason, recordLock } from './lock-reason.js';
 import { DEFAULT_RELAY_URL, DEFAULT_SETTINGS, getSettings, KEYS, setLocal } from './storage.js';
 import type { Settings } from './storage.js';
 import { handleTeamUi, isTeamUiRequest } from './team-handlers.js';
@@ -27,6 +29,8 @@ async function state(deps: UiDeps): Promise<UiState> {
     unlocked: live !== undefined,
     relayUrl: acct?.relayUrl ?? DEFAULT_RELAY_URL,
     email: acct?.email ?? '',
+    ...(live ? { fingerprint: fingerprint(live.account.keyPair.publicKey) } : {}),
+    ...(acct && !live ? { lock: await lockReason() } : {}),
     secrets: live ? await deps.vault.list() : [],
     sync: deps.vault.syncStatus(),
     settings,
@@ -69,8 +73,10 @@ async function run(deps: UiDeps, req: UiRequest): Promise<unknown> {
       return state(deps);
     case 'unlock':
       await vault.unlock(req.password);
+      await clearLockReason();
       return state(deps);
     case 'lock':
+      await recordLock({ reason: 'user', at: Date.now() });
       await vault.lock();
       return state(deps);
     case 'logout':
@@ -115,8 +121,20 @@ export async function handleUi(deps: UiDeps, req: unknown): Promise<UiResult> {
     }
     return { ok: true, data: await run(deps, req as UiRequest) };
   } catch (err) {
-    if (err instanceof KeyholeError)
-      return { ok: false, error: { code: err.code, message: err.message } };
+    if (err instanceof KeyholeError) {
+      // details.field / details.reason let the popup point at the field or explain the cause.
+      const d = err.details as { field?: unknown; reason?: unknown } | undefined;
+      const reason =
+        typeof d?.field === 'string'
+          ? `field:${d.field}`
+          : typeof d?.reason === 'string'
+            ? d.reason
+            : undefined;
+      return {
+        ok: false,
+        error: { code: err.code, message: err.message, ...(reason ? { reason } : {}) },
+      };
+    }
     return { ok: false, error: { code: 'INTERNAL', message: 'Something went wrong.' } };
   }
 }

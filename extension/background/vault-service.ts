@@ -170,6 +170,9 @@ export class VaultService {
       const live = await this.requireLive();
       this.status = { ...this.status, state: 'syncing' };
       try {
+        // No session yet (unlocked offline): log in first, so a relay that is down reads as
+        // RELAY_UNAVAILABLE rather than the client's own "no token" UNAUTHENTICATED.
+        await this.relayFor(live);
         const report = await syncVaults(live.relay, live.store);
         await this.persistCache(live);
         this.status = {
@@ -194,7 +197,14 @@ export class VaultService {
       const entries = [...index.byName.values(), ...index.duplicates];
       for (const e of entries) out.push(summarise(e, vault.name ?? 'Personal'));
     }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const rank = (s: SecretSummary) => (s.vaultName === 'Personal' ? '' : s.vaultName);
+    return out.sort(
+      (a, b) =>
+        cmp(a.name, b.name) ||
+        cmp(rank(a), rank(b)) ||
+        cmp(a.vaultId, b.vaultId) ||
+        cmp(a.itemId, b.itemId),
+    );
   }
 
   /** A page's lookup by name: personal vault first, then team vaults. */
@@ -253,7 +263,11 @@ export class VaultService {
       const payload = validatePayload(merged);
       const clash = live.store.index(vault.id).byName.get(payload.name);
       if (clash && clash.itemId !== itemId) {
-        throw new KeyholeError('INVALID_REQUEST', `A secret named ${payload.name} already exists.`);
+        throw new KeyholeError(
+          'INVALID_REQUEST',
+          `A secret named ${payload.name} already exists in this vault. Choose another name, or edit that one.`,
+          { details: { field: 'name' } },
+        );
       }
       const id = itemId ?? live.store.newItemId();
       await this.push(live, vault.id, [
@@ -424,6 +438,10 @@ function summarise(e: SecretEntry, vaultName: string): SecretSummary {
     description: e.payload.description,
     conflict: /\.conflict-\d{4}-\d{2}-\d{2}/.test(e.payload.name),
   };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function mergeConflicts(a: SyncConflict[], b: SyncConflict[]): SyncConflict[] {

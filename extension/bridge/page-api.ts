@@ -1,5 +1,6 @@
 // The page API in the MAIN world: window.clientSecretRequest and window.keyhole (DESIGN.md "Page API").
 // Each call opens its own MessageChannel; the request travels on the port, never through window.
+import { KEYHOLE_VERSION } from '../../shared/version.js';
 import { formToParams } from './form.js';
 import { CALL_TYPE, READY_EVENT, REQUEST_READY_EVENT } from './messages.js';
 import type { FetchTemplate, PageErrorBody, PageOp, PageReply } from './messages.js';
@@ -322,7 +323,7 @@ export function installPageApi(win: Window & typeof globalThis): KeyholePageApi 
     clientSecretRequest,
     fetch: keyholeFetch,
     secrets: Object.freeze({ has }),
-    info: Object.freeze({ name: 'Keyhole', rdns: 'dev.keyhole', version: '0.1.0' }),
+    info: Object.freeze({ name: 'Keyhole', rdns: 'dev.keyhole', version: KEYHOLE_VERSION }),
   });
 
   // Never fight another script over a global: define only what is still free, read-only.

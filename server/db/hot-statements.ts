@@ -1,9 +1,11 @@
 // The few statements every forwarded request runs (session lookup, membership + item, or both in
 // one statement), prepared once: on SQLite as better-sqlite3 statements run synchronously, on
 // PostgreSQL as named pg prepared statements. Kysely's builder costs more than these point
-// queries themselves.
+// queries themselves. With the relay's cache (relay-cache.ts) the forward's lookups are answered
+// from memory when every part is cached and usable, and fill it otherwise.
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
+import type { RelayCache } from './relay-cache.js';
 import type { Store } from './store-types.js';
 
 export interface LiveSessionRow {
@@ -22,6 +24,8 @@ export interface MemberItemRow {
 /** A live session with, for one (vault, item), the account's membership and the item. */
 export interface SessionMemberItemRow {
   account_id: string;
+  /** the session's expiry (ms) */
+  expires_at: number;
   /** null when the account is not a live member of the vault */
   member_id: string | null;
   /** null when not a member, or the item does not exist */
@@ -32,7 +36,10 @@ export interface SessionMemberItemRow {
 export interface HotStatements {
   /** the session behind a token hash, if live (not revoked, not expired at `now`) */
   findLiveSession(tokenHash: string, now: number): Promise<LiveSessionRow | undefined>;
-  /** the account's live membership of the vault LEFT JOIN the item; undefined: not a member */
+  /**
+   * the account's live membership of the vault LEFT JOIN the item; undefined: not a member
+   * (through the cache when the store has one)
+   */
   findMemberItem(
     vaultId: string,
     itemId: string,
@@ -41,7 +48,7 @@ export interface HotStatements {
   /**
    * Both lookups in one statement (one read transaction; on PostgreSQL one round trip): the live
    * session behind a token hash, LEFT JOIN the account's membership of the vault, LEFT JOIN the
-   * item. undefined: no live session.
+   * item. undefined: no live session. Through the cache when the store has one.
    */
   findSessionMemberItem(
     tokenHash: string,
@@ -73,15 +80,15 @@ export const HOT_SQL = {
   },
   sessionMemberItem: {
     sqlite:
-      'select s.account_id as account_id, m.account_id as member_id, i.data as data, ' +
-      'i.deleted as deleted from sessions s ' +
+      'select s.account_id as account_id, s.expires_at as expires_at, ' +
+      'm.account_id as member_id, i.data as data, i.deleted as deleted from sessions s ' +
       'left join vault_members m on m.vault_id = ? and m.account_id = s.account_id ' +
       'and m.removed_at is null ' +
       'left join items i on i.vault_id = m.vault_id and i.id = ? ' +
       'where s.token_hash = ? and s.revoked_at is null and s.expires_at > ? limit 1',
     postgres:
-      'select s.account_id as account_id, m.account_id as member_id, i.data as data, ' +
-      'i.deleted as deleted from sessions s ' +
+      'select s.account_id as account_id, s.expires_at as expires_at, ' +
+      'm.account_id as member_id, i.data as data, i.deleted as deleted from sessions s ' +
       'left join vault_members m on m.vault_id = $1 and m.account_id = s.account_id ' +
       'and m.removed_at is null ' +
       'left join items i on i.vault_id = m.vault_id and i.id = $2 ' +
@@ -112,13 +119,73 @@ function build(store: Store): HotStatements {
       : store.dialect === 'postgres' && store.pgPool
         ? viaPgPool(store)
         : viaKysely(store);
+  const findMemberItem = (vaultId: string, itemId: string, accountId: string) =>
+    first<MemberItemRow>('memberItem', [itemId, vaultId, accountId]);
+  const findSessionMemberItem = (tokenHash: string, now: number, vaultId: string, itemId: string) =>
+    first<SessionMemberItemRow>('sessionMemberItem', [vaultId, itemId, tokenHash, now]);
   return {
+    // Not cached: every other route's session check reads the store, as before.
     findLiveSession: (tokenHash, now) => first('session', [tokenHash, now]),
-    findMemberItem: (vaultId, itemId, accountId) =>
-      first('memberItem', [itemId, vaultId, accountId]),
-    findSessionMemberItem: (tokenHash, now, vaultId, itemId) =>
-      first('sessionMemberItem', [vaultId, itemId, tokenHash, now]),
+    findMemberItem: (vaultId, itemId, accountId) => {
+      const cache = store.cache;
+      if (!cache?.usable()) return findMemberItem(vaultId, itemId, accountId);
+      const item = cache.isMember(vaultId, accountId) ? cache.item(vaultId, itemId) : undefined;
+      if (item) {
+        cache.hits++;
+        return Promise.resolve({ account_id: accountId, data: item.data, deleted: item.deleted });
+      }
+      cache.misses++;
+      const epoch = cache.epoch;
+      return findMemberItem(vaultId, itemId, accountId).then((row) => {
+        if (row) fillMemberItem(cache, epoch, vaultId, itemId, row.account_id, row);
+        return row;
+      });
+    },
+    findSessionMemberItem: (tokenHash, now, vaultId, itemId) => {
+      const cache = store.cache;
+      if (!cache?.usable()) return findSessionMemberItem(tokenHash, now, vaultId, itemId);
+      const s = cache.session(tokenHash, now);
+      const item =
+        s && cache.isMember(vaultId, s.accountId) ? cache.item(vaultId, itemId) : undefined;
+      if (s && item) {
+        cache.hits++;
+        return Promise.resolve({
+          account_id: s.accountId,
+          expires_at: s.expiresAt,
+          member_id: s.accountId,
+          data: item.data,
+          deleted: item.deleted,
+        });
+      }
+      cache.misses++;
+      const epoch = cache.epoch;
+      return findSessionMemberItem(tokenHash, now, vaultId, itemId).then((row) => {
+        if (row) {
+          const expiresAt = Number(row.expires_at);
+          cache.putSession(epoch, tokenHash, { accountId: row.account_id, expiresAt });
+          if (row.member_id !== null)
+            fillMemberItem(cache, epoch, vaultId, itemId, row.member_id, row);
+        }
+        return row;
+      });
+    },
   };
+}
+
+/** A live membership and its item (or its absence) as read together. */
+function fillMemberItem(
+  cache: RelayCache,
+  epoch: number,
+  vaultId: string,
+  itemId: string,
+  accountId: string,
+  row: { data: string | null; deleted: number | null },
+): void {
+  cache.putMember(epoch, vaultId, accountId);
+  cache.putItem(epoch, vaultId, itemId, {
+    data: row.data,
+    deleted: row.deleted === null ? null : Number(row.deleted),
+  });
 }
 
 /** Through Kysely's connection (which waits for a running transaction): the fallback. */

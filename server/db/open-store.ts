@@ -13,6 +13,13 @@ export function isPostgresUrl(target: string): boolean {
   return /^postgres(ql)?:\/\//i.test(target);
 }
 
+/** The SQLite file a store target names (undefined: PostgreSQL, or an in-memory database). */
+export function sqliteFileOf(target: string): string | undefined {
+  if (isPostgresUrl(target)) return undefined;
+  const file = target.startsWith('sqlite:') ? target.slice('sqlite:'.length) : target;
+  return file === ':memory:' || file === '' ? undefined : resolve(file);
+}
+
 /** Opens (and migrates) the store named by a SQLite path or a postgres:// URL. */
 export async function openStore(target: string): Promise<Store> {
   const store = isPostgresUrl(target) ? await openPostgres(target) : openSqlite(target);

@@ -1,6 +1,7 @@
 // Sessions: random bearer tokens, stored only as SHA-256 hashes; expiring; revocable.
 import { hash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { invalidating } from './cache-events.js';
 import type { Database, SessionsTable } from './schema.js';
 
 export function newToken(): string {
@@ -47,20 +48,27 @@ export async function findLiveSession(
     .executeTakeFirst();
 }
 
+/** Logout: the relay cache drops the session at once (and every other relay's, at commit). */
 export async function revokeSession(
   db: Kysely<Database>,
   tokenHash: string,
   now: number,
 ): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ revoked_at: now })
-    .where('token_hash', '=', tokenHash)
-    .where('revoked_at', 'is', null)
-    .execute();
+  await invalidating(db, [{ kind: 'session', tokenHash }], (tx) =>
+    tx
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .execute(),
+  );
 }
 
-/** Housekeeping: drop sessions that expired or were revoked more than `graceMs` ago. */
+/**
+ * Housekeeping: drop sessions that expired or were revoked more than `graceMs` ago. (Nothing to
+ * invalidate: a revoked session left the cache when it was revoked, an expired one fails the
+ * expiry check the cache makes on every use.)
+ */
 export async function pruneSessions(
   db: Kysely<Database>,
   now: number,

@@ -2,6 +2,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Pool } from 'pg';
+import type { RelayCache } from './relay-cache.js';
 import type { Database } from './schema.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -16,6 +17,11 @@ export interface Store {
    * server/db/hot-statements.ts; anything else goes through `db`
    */
   sqlite?: BetterSqlite3.Database;
+  /**
+   * the relay's cache of sessions, memberships and envelopes (set by startRelay through
+   * cache-events.ts attachCache; absent for stores opened by tests and tools: reads uncached)
+   */
+  cache?: RelayCache;
   /** where the data lives, safe to print (no password) */
   describe: string;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ import type {
   Role,
   VaultSummary,
 } from '../../shared/protocol/vault.js';
+import { invalidating } from './cache-events.js';
 import type { Database, ItemsTable, VaultMembersTable } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -179,7 +180,8 @@ export async function pushItems(
       'Invalid body: writes: the same item id appears twice in one batch.',
     );
   }
-  return db.transaction().execute(async (tx) => {
+  const events = ids.map((itemId) => ({ kind: 'item' as const, vaultId, itemId }));
+  return invalidating(db, events, async (tx) => {
     // Lock the vault row first; everything below runs with the revision counter held.
     const vault = await tx
       .updateTable('vaults')

@@ -2,7 +2,7 @@
 // sink (Node's outgoing response, or a ticket buffer). No redirect is ever followed.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Transform } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createBrotliDecompress, createGunzip, createGzip, createInflate } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import { KeyholeError } from '../../shared/errors.js';
 import { responseHeaders } from './headers.js';
@@ -34,6 +34,13 @@ export interface ExecuteOutcome {
   error?: KeyholeError;
   /** true when headers had gone to the sink before the failure */
   started: boolean;
+  /** the upstream answered 401 and `holdUnauthorized` kept it from the sink (to retry) */
+  unauthorized?: boolean;
+}
+
+export interface ExecuteOptions {
+  /** a 401 is not passed on: the exchange ends with `unauthorized` (the caller retries once) */
+  holdUnauthorized?: boolean;
 }
 
 /**
@@ -46,7 +53,9 @@ export function execute(
   scrubValues: readonly string[],
   sink: AnswerSink,
   limits: ExecuteLimits,
+  options: ExecuteOptions = {},
 ): { started: Promise<void>; done: Promise<ExecuteOutcome> } {
+  let unauthorized = false;
   const scrubber = new Scrubber(scrubValues);
   let controller: Dispatcher.DispatchController | null = null;
   let finished = false;
@@ -55,6 +64,10 @@ export function execute(
   let received = 0;
   let decoded = 0;
   let decoder: Transform | null = null;
+  /** the first bytes of the (decoded) body, until we know whether it is a gzip file */
+  let head: Buffer | null = Buffer.alloc(0);
+  /** a gzip file in the body: decoded, scrubbed and compressed again */
+  let file: { gunzip: Transform; gzip: Transform } | null = null;
   let resolveStarted!: () => void;
   let rejectStarted!: (err: KeyholeError) => void;
   let resolveDone!: (o: ExecuteOutcome) => void;
@@ -74,6 +87,7 @@ export function execute(
     const outcome: ExecuteOutcome = { started };
     if (status !== undefined) outcome.status = status;
     if (error) outcome.error = error;
+    if (unauthorized) outcome.unauthorized = true;
     resolveDone(outcome);
   }
 
@@ -88,27 +102,27 @@ export function execute(
       }
     }
     decoder?.destroy();
+    file?.gunzip.destroy();
+    file?.gzip.destroy();
     if (started) sink.abort();
     else rejectStarted(error);
     finish(error);
   }
 
-  function emit(chunk: Buffer): void {
-    if (finished) return;
-    if (decoder) {
-      // Decoded bytes count against the limit too (a compressed answer could inflate without end).
-      decoded += chunk.length;
-      if (decoded > limits.maxResponseBytes) {
-        fail(
-          new KeyholeError(
-            'PAYLOAD_TOO_LARGE',
-            'The upstream answer is larger than the allowed limit.',
-          ),
-        );
-        return;
-      }
-    }
-    const out = scrubber.push(chunk);
+  /** Counts decoded bytes against the limit (a compressed answer could inflate without end). */
+  function countDecoded(n: number): boolean {
+    decoded += n;
+    if (decoded <= limits.maxResponseBytes) return true;
+    fail(
+      new KeyholeError(
+        'PAYLOAD_TOO_LARGE',
+        'The upstream answer is larger than the allowed limit.',
+      ),
+    );
+    return false;
+  }
+
+  function write(out: Buffer): void {
     if (out.length > 0 && !sink.write(out) && controller && !controller.paused) {
       const c = controller;
       c.pause();
@@ -116,8 +130,62 @@ export function execute(
     }
   }
 
+  /** A body (after any Content-Encoding) that is itself a gzip file: RFC 1952 §2.3.1 magic. */
+  function startFile(): void {
+    const gunzip = createGunzip();
+    const gzip = createGzip();
+    file = { gunzip, gzip };
+    gunzip.on('data', (d: Buffer) => {
+      if (finished || !countDecoded(d.length)) return;
+      const out = scrubber.push(d);
+      if (out.length > 0) gzip.write(out);
+    });
+    gunzip.on('end', () => {
+      if (finished) return;
+      gzip.end(scrubber.end());
+    });
+    gunzip.on('error', () =>
+      fail(new KeyholeError('UPSTREAM_ERROR', 'The upstream answer could not be decoded.')),
+    );
+    gzip.on('data', (c: Buffer) => {
+      if (!finished) write(c);
+    });
+    gzip.on('end', () => {
+      if (finished) return;
+      sink.end();
+      finish();
+    });
+  }
+
+  function emit(chunk: Buffer): void {
+    if (finished) return;
+    if (decoder && !countDecoded(chunk.length)) return;
+    if (head) {
+      // Decide once three bytes are known (or at the end): gzip file, or plain bytes.
+      const seen: Buffer = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (seen.length < 3) {
+        head = seen;
+        return;
+      }
+      head = null;
+      if (seen[0] === 0x1f && seen[1] === 0x8b && seen[2] === 0x08) startFile();
+      chunk = seen;
+    }
+    if (file) file.gunzip.write(chunk);
+    else write(scrubber.push(chunk));
+  }
+
   function complete(): void {
     if (finished) return;
+    if (head) {
+      const rest = head;
+      head = null;
+      write(scrubber.push(rest));
+    }
+    if (file) {
+      file.gunzip.end();
+      return;
+    }
     const rest = scrubber.end();
     if (rest.length > 0) sink.write(rest);
     sink.end();
@@ -136,6 +204,12 @@ export function execute(
     onResponseStart(c, statusCode, headers: IncomingHttpHeaders) {
       controller = c;
       if (finished || statusCode < 200) return;
+      if (statusCode === 401 && options.holdUnauthorized) {
+        unauthorized = true;
+        status = statusCode;
+        fail(new KeyholeError('UPSTREAM_ERROR', 'The upstream answered 401.', { status: 401 }));
+        return;
+      }
       const declared = Number(headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxResponseBytes) {
         fail(

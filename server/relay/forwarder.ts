@@ -1,10 +1,11 @@
-// One forwarder per relay: the keep-alive outbound Agent behind the SSRF guard, the oauth token
-// cache, the audit writer and the queue. Built without I/O; sockets open on first use.
+// One forwarder per relay: the keep-alive outbound Agent behind the SSRF guard, the token
+// caches, the audit writer and the queue. Built without I/O; sockets open on first use.
 import type { Agent } from 'undici';
 import type { AppDeps } from '../deps.js';
 import { AuditWriter } from './audit.js';
 import type { ExecuteLimits } from './execute.js';
 import { resolveForwardConfig, type ForwardConfig } from './forward-config.js';
+import { MintedTokens } from './minted-tokens.js';
 import { OAuthTokens } from './oauth.js';
 import { createOutboundAgent } from './outbound.js';
 import { ForwardQueue } from './queue.js';
@@ -17,6 +18,8 @@ export interface Forwarder {
   guard: SsrfGuard;
   agent: Agent;
   oauth: OAuthTokens;
+  /** jwt and github-app access tokens */
+  minted: MintedTokens;
   audit: AuditWriter;
   queue: ForwardQueue;
   now: () => number;
@@ -38,6 +41,7 @@ export function createForwarder(deps: AppDeps, options: ForwarderOptions = {}): 
   const guard = new SsrfGuard(guardOptions);
   const agent = createOutboundAgent({ guard, connectTimeoutMs: config.connectTimeoutMs });
   const oauth = new OAuthTokens(agent, config.totalTimeoutMs, now);
+  const minted = new MintedTokens(agent, config.totalTimeoutMs, now);
   const audit = new AuditWriter(deps.store.db, deps.store.dialect, deps.logger, deps.store.sqlite);
   const queue = new ForwardQueue(deps.store.db, agent, config, deps.logger, now);
   return {
@@ -46,12 +50,14 @@ export function createForwarder(deps: AppDeps, options: ForwarderOptions = {}): 
     guard,
     agent,
     oauth,
+    minted,
     audit,
     queue,
     now,
     async close() {
       await audit.flush();
       oauth.clear();
+      minted.clear();
       await agent.close();
     },
   };

@@ -1,6 +1,7 @@
-// The streaming answer's sink on Node's own ServerResponse (from @hono/node-server's c.env), so the
-// upstream body goes socket to socket without Web streams.
+// The streaming answer's sink on Node's own ServerResponse, so the upstream body goes socket to
+// socket without Web streams.
 import type { ServerResponse } from 'node:http';
+import { withSecurityHeaders } from '../http/security-headers.js';
 import type { AnswerSink } from './execute.js';
 
 /**
@@ -17,10 +18,8 @@ class NodeSink implements AnswerSink {
   constructor(private readonly res: ServerResponse) {}
 
   start(status: number, headers: Record<string, string | string[]>): void {
-    headers['x-content-type-options'] = 'nosniff';
-    if (headers['cache-control'] === undefined) headers['cache-control'] = 'no-store';
     this.status = status;
-    this.headers = headers;
+    this.headers = withSecurityHeaders(headers);
     this.held = [];
     this.res.statusCode = status; // (for the request log; writeHead sets it again)
     setImmediate(flushHeld, this);
@@ -97,37 +96,4 @@ function flushHeld(sink: NodeSink): void {
 
 export function nodeSink(res: ServerResponse): AnswerSink {
   return new NodeSink(res);
-}
-
-/** For app.request() (no Node response): collects the answer, returned as a Web Response. */
-export function bufferSink(): AnswerSink & { response(): Promise<Response> } {
-  let status = 200;
-  let headers: Record<string, string | string[]> = {};
-  const chunks: Buffer[] = [];
-  let resolveEnd!: () => void;
-  const ended = new Promise<void>((r) => (resolveEnd = r));
-  return {
-    start(s, h) {
-      status = s;
-      headers = h;
-      headers['x-content-type-options'] = 'nosniff';
-      if (headers['cache-control'] === undefined) headers['cache-control'] = 'no-store';
-    },
-    write(chunk) {
-      chunks.push(chunk);
-      return true;
-    },
-    onceDrain: () => undefined,
-    end: () => resolveEnd(),
-    abort: () => resolveEnd(),
-    onClose: () => undefined,
-    async response() {
-      await ended;
-      const h = new Headers();
-      for (const [k, v] of Object.entries(headers))
-        for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
-      const noBody = status === 204 || status === 304 || status < 200;
-      return new Response(noBody ? null : Buffer.concat(chunks), { status, headers: h });
-    },
-  };
 }

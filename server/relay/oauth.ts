@@ -80,6 +80,14 @@ export class OAuthTokens {
     return job;
   }
 
+  /** Forgets `token` if it is still the cached one (the API answered 401 to it). */
+  invalidate(source: TokenSource, token: string): void {
+    const cfg = source.payload.oauth;
+    if (!cfg) return;
+    const key = `${source.vaultId}/${source.itemId}/${source.keyHash}/${configHash(cfg)}`;
+    if (this.cache.get(key)?.token === token) this.cache.delete(key);
+  }
+
   clear(): void {
     this.cache.clear();
   }

@@ -8,7 +8,8 @@ import type { Dispatcher } from 'undici';
 import { KeyholeError } from '../../shared/errors.js';
 import type { ForwardRequest, ForwardTicket } from '../../shared/protocol/forward.js';
 import type { Database } from '../db/schema.js';
-import { execute, type AnswerSink } from './execute.js';
+import type { AnswerSink } from './execute.js';
+import { executeWithRefresh } from './execute-refresh.js';
 import type { ForwardConfig } from './forward-config.js';
 import {
   claimTurn,
@@ -121,13 +122,7 @@ export class ForwardQueue {
         maxResponseBytes: Math.min(this.config.maxResponseBytes, this.config.ticketBodyBytes),
         totalTimeoutMs: this.config.totalTimeoutMs,
       };
-      const outcome = await execute(
-        this.dispatcher,
-        prepared.outgoing,
-        prepared.scrub,
-        sink,
-        limits,
-      ).done;
+      const outcome = await executeWithRefresh(this.dispatcher, prepared, sink, limits).done;
       if (outcome.error) throw outcome.error;
       await finishRequest(this.db, id, this.now(), {
         state: 'done',

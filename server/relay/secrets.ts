@@ -13,7 +13,7 @@ export interface OpenedSecret {
   vaultId: string;
   itemId: string;
   payload: SecretPayload;
-  /** SHA-256 of the item key (hex): keys the oauth token cache, never the key itself ('' unless oauth) */
+  /** SHA-256 of the item key (hex): keys the token caches, never the key itself ('' unless oauth, jwt, github-app) */
   keyHash: string;
 }
 
@@ -39,6 +39,9 @@ async function loadItemData(
   return row.data;
 }
 
+/** Types whose tokens the relay caches, keyed with the item key's hash. */
+const MINTS = new Set(['oauth', 'jwt', 'github-app']);
+
 /** Decrypts with the item key alone; every failure is DECRYPTION_FAILED (no oracle). */
 export function openItem(
   ref: SecretRef,
@@ -48,8 +51,8 @@ export function openItem(
   try {
     key = fromBase64url(ref.itemKey);
     const payload = decryptItemData(key, ref.vaultId, ref.itemId, data);
-    // Only the oauth token cache needs it (computed while the key still exists).
-    const keyHash = payload.type === 'oauth' ? hash('sha256', key, 'hex') : '';
+    // Only the token caches need it (computed while the key still exists).
+    const keyHash = MINTS.has(payload.type) ? hash('sha256', key, 'hex') : '';
     return { payload, keyHash };
   } catch {
     throw new KeyholeError('DECRYPTION_FAILED');

@@ -9,3 +9,4 @@ export * from './merge.js';
 export * from './sync.js';
 export * from './secrets.js';
 export * from './request.js';
+export * from './decoded-scrub.js';

@@ -9,6 +9,7 @@ import {
   checkDestination,
   listPlaceholders,
   resolveRef,
+  secretSigns,
 } from '../policy/index.js';
 import { RequestTemplate, type ForwardRequest, type SecretRef } from '../protocol/forward.js';
 import type { PlaceholderUse } from '../policy/index.js';
@@ -112,7 +113,6 @@ export function planForwardRequest(
   if (request.params === undefined) delete request.params;
 
   const uses = listPlaceholders(request);
-  if (uses.length === 0) throw new KeyholeError('PLACEHOLDER_MISSING');
   const names = [params.clientSecretName];
   const fields: (string | undefined)[] = [];
   const vaultNames = knownNames(store, params.vaultId);
@@ -139,6 +139,10 @@ export function planForwardRequest(
 
 /** The checks on a plan (the relay runs each again inside the items): fillable, hosts, placement. */
 export function checkForwardPlan(plan: ForwardPlan): void {
+  // A signing secret (sigv4, hmac) is applied by the relay: it needs no placeholder. Checked here,
+  // not in the plan, so that the answer depends on the secret only after consent.
+  if (plan.uses.length === 0 && !secretSigns(plan.entries[0]!.payload.type))
+    throw new KeyholeError('PLACEHOLDER_MISSING');
   const names = plan.entries.map((e) => e.payload.name);
   const byName = new Map(plan.entries.map((e) => [e.payload.name, e.payload]));
   plan.uses.forEach((use, i) => {

@@ -20,6 +20,10 @@ const PURPOSES: ReadonlySet<string> = new Set([
   'vault-key',
   'item-key',
   'item',
+  // grants (§11)
+  'grant-item-key',
+  'grant-policy',
+  'grant-info',
 ]);
 const MAX_ID_LENGTH = 256;
 const DOMAIN_BYTES = utf8(AD_DOMAIN);

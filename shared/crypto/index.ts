@@ -16,9 +16,6 @@ export type {
   UnlockedAccount,
 } from './types.js';
 
-/** Kept for code written against the stub contract; nothing throws it any more. */
-export const NOT_IMPLEMENTED = 'crypto core not implemented yet';
-
 export { initCrypto } from './sodium.js';
 export { fromBase64url, newId, randomBytes, toBase64url, wipe } from './bytes.js';
 export {
@@ -38,3 +35,13 @@ export {
   wrapVaultKey,
 } from './account.js';
 export { decryptItemData, encryptItem, unwrapItemKey } from './item.js';
+export {
+  newGrantToken,
+  openGrantInfo,
+  openGrantPolicy,
+  parseGrantToken,
+  sealGrant,
+  unwrapGrantItemKey,
+  type GrantToken,
+  type SealedGrant,
+} from './grant.js';

@@ -14,8 +14,16 @@ export interface KeyPair {
 
 /** What an envelope is bound to (its associated data). ids are 22-char base64url ids. */
 export interface EnvelopeContext {
-  purpose: 'account-key' | 'private-key' | 'vault-key' | 'item-key' | 'item';
-  /** account id for account-key/private-key; vault id otherwise */
+  purpose:
+    | 'account-key'
+    | 'private-key'
+    | 'vault-key'
+    | 'item-key'
+    | 'item'
+    | 'grant-item-key'
+    | 'grant-policy'
+    | 'grant-info';
+  /** account id for account-key/private-key; grant id for grant-item-key/grant-policy; vault id otherwise */
   ownerId: string;
   /** item id for item-key/item; '' otherwise */
   itemId: string;

@@ -4,7 +4,17 @@
 import { KeyholeError } from '../errors.js';
 import type { SecretPayload } from '../protocol/secret.js';
 
-export type PlaceholderSource = Pick<SecretPayload, 'type' | 'value' | 'password' | 'fields'>;
+export type PlaceholderSource = Pick<SecretPayload, 'type' | 'value' | 'password' | 'fields'> &
+  Partial<Pick<SecretPayload, 'hmac'>>;
+
+/**
+ * Types whose secret signs the request instead of being substituted (sigv4, hmac): they need no
+ * placeholder, and `$(secret:NAME)` / `$CLIENT_SECRET` for them only marks the header the relay
+ * fills with the signature (the whole value of that header).
+ */
+export function secretSigns(type: string): boolean {
+  return type === 'sigv4' || type === 'hmac';
+}
 
 /** The `.field` names `$(secret:NAME.field)` may use: template fields, basic's pair, oauth's token. */
 export function secretFieldNames(p: PlaceholderSource): string[] {
@@ -12,9 +22,13 @@ export function secretFieldNames(p: PlaceholderSource): string[] {
     case 'basic':
       return ['username', 'password'];
     case 'oauth':
+    case 'jwt':
+    case 'github-app':
       return ['access_token'];
     case 'template':
       return p.fields ? Object.keys(p.fields) : [];
+    case 'hmac':
+      return p.hmac?.fields ? Object.keys(p.hmac.fields) : [];
     default:
       return [];
   }

@@ -57,6 +57,16 @@ export const ForwardTicket = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 
+/**
+ * `origin` of a request sent for a script or an agent (`agent:serve`, `agent:run`, `agent:mcp`):
+ * the relay then also requires every secret it opens to be enabled for agents (`agent: true`).
+ */
+export const AGENT_ORIGIN_PREFIX = 'agent:';
+
+export function isAgentOrigin(origin: string | undefined): boolean {
+  return origin !== undefined && origin.startsWith(AGENT_ORIGIN_PREFIX);
+}
+
 /** Header on every relay answer that is the relay's own error rather than the upstream's. */
 export const RELAY_ERROR_HEADER = 'keyhole-error';
 

@@ -5,3 +5,5 @@ export * from './vault.js';
 export * from './secret.js';
 export * from './forward.js';
 export * from './team.js';
+export * from './secret-configs.js';
+export * from './grant.js';

@@ -70,6 +70,7 @@ export const popup = {
     await page.getByTestId('relay-url').fill(relayUrl);
     await page.getByTestId('email').fill(email);
     await page.getByTestId('master-password').fill(password);
+    await page.getByTestId('master-password-confirm').fill(password);
     await page.getByTestId('signup').click();
     await page.getByTestId('lock').waitFor({ timeout: 20_000 });
   },

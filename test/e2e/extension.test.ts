@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../helpers/relay-process.js';
 import type { RelayProcess } from '../helpers/relay-process.js';
+import { NOT_NOW_QUIET_MS } from '../../extension/background/approvals.js';
 import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
@@ -179,19 +180,19 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
     expect(await noWindow).toBe(true);
   });
 
-  it('closing the approval window denies; "always allow" is remembered', async () => {
+  it('closing the approval window means "not now": refused once, nothing remembered; "always allow" is', async () => {
     const page = await visit(`${pages.originB}/`);
     let win = approvalWindow();
     let call = witness.request(page, echo('second'));
     await (await win).close();
     expect(await call).toMatchObject({ ok: false, code: 'USER_DENIED' });
 
+    // Not a denial: nothing to forget in the popup, and after a short quiet time it asks again.
     await pop.reload();
-    await pop.getByTestId('denied-row').filter({ hasText: 'second' }).getByRole('button').click();
-    await pop
-      .getByTestId('denied-row')
-      .filter({ hasText: 'second' })
-      .waitFor({ state: 'detached' });
+    await pop.locator('#app[data-ready="1"]').waitFor();
+    expect(await pop.getByTestId('denied-row').count()).toBe(1); // only openai's real Deny
+    expect(await pop.getByTestId('denied-row').filter({ hasText: 'second' }).count()).toBe(0);
+    await new Promise((r) => setTimeout(r, NOT_NOW_QUIET_MS + 300));
     win = approvalWindow();
     call = witness.request(page, echo('second'));
     await clickIn(await win, 'approve-always');
@@ -517,7 +518,7 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
     expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
   });
 
-  it('caps a flooding origin with RATE_LIMITED; closing the window denies the rest', async () => {
+  it('caps a flooding origin with RATE_LIMITED; closing the window refuses the rest', async () => {
     const flooder = pages.originA.replace('127.0.0.1', 'localhost');
     const page = await visit(`${flooder}/`);
     const win = approvalWindow();

@@ -48,7 +48,9 @@ const CORS = {
 /**
  * /echo → JSON of what arrived; /stream → 5 chunks 30 ms apart; /fail → 401 JSON; /reflect,
  * /reflect-stream, /fail-echo (401) and /redirect?to= (302) echo the Authorization header;
- * /slow?ms= answers late; anything else → text.
+ * /slow?ms= answers late; /uecho[?status=] → JSON whose `echo` is the bearer token with every other
+ * character written as a `\uXXXX` escape (no fixed form a relay can list; JSON.parse decodes it);
+ * anything else → text.
  */
 export async function startMockApi(host = '127.0.0.2'): Promise<MockApi> {
   const received: Received[] = [];
@@ -119,6 +121,16 @@ export async function startMockApi(host = '127.0.0.2'): Promise<MockApi> {
         const auth = encodeURIComponent(String(req.headers.authorization ?? ''));
         res.writeHead(302, { location: `${url.searchParams.get('to')}/steal?k=${auth}`, ...CORS });
         res.end();
+      } else if (url.pathname === '/uecho') {
+        const token = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+        const mixed = [...token]
+          .map((c, i) => (i % 2 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c))
+          .join('');
+        res.writeHead(Number(url.searchParams.get('status') ?? 200), {
+          'content-type': 'application/json',
+          ...CORS,
+        });
+        res.end(`{"ok":true,"echo":"${mixed}"}`);
       } else if (url.pathname === '/slow') {
         const timer = setTimeout(
           () => {

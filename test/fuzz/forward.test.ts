@@ -1,18 +1,15 @@
-// Fuzz: POST /v1/forward through the real Hono app (createApp + a SQLite store in memory + the real
-// forwarder, the fault API on 127.0.0.2 as the only reachable upstream). Random and mutated
+// Fuzz: POST /v1/forward through the production path (startRelay: the relay's own Node listener on a
+// loopback port, a SQLite store in memory, the real forwarder; the fault API on 127.0.0.2 as the
+// only reachable upstream). Random and mutated
 // requests, templates, headers, urls and secret refs never produce a 500, an unknown error code or
 // a body/header carrying a secret value or item key — even when the upstream echoes everything.
 import fc from 'fast-check';
-import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, randomBytes, toBase64url } from '../../shared/crypto/index.js';
 import { isErrorCode } from '../../shared/errors.js';
 import type { LoginResponse } from '../../shared/protocol/index.js';
-import { createApp, type AppEnv } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
-import { openStore } from '../../server/db/open-store.js';
-import type { Store } from '../../server/db/store-types.js';
 import { createLogger } from '../../server/logger.js';
+import { startRelay, type RunningRelay } from '../../server/main.js';
 import {
   newSecret,
   newSignup,
@@ -33,15 +30,16 @@ describe('fuzz: POST /v1/forward', () => {
   const runs = fuzzRuns();
   const timeout = 15_000 + runs * 25;
   let api: FaultApi;
-  let store: Store;
-  let app: Hono<AppEnv>;
+  let relay: RunningRelay;
+  const request = (path: string, init: RequestInit): Promise<Response> =>
+    fetch(relay.url + path, init);
   let account: TestAccount;
   let good: TestSecret;
   let other: TestSecret;
   let secrets: string[];
 
   async function send(body: string, token = account.token): Promise<Answer> {
-    const res = await app.request('/v1/forward', {
+    const res = await request('/v1/forward', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body,
@@ -72,20 +70,23 @@ describe('fuzz: POST /v1/forward', () => {
 
   beforeAll(async () => {
     api = await startFaultApi();
-    const config = loadConfig(
-      {},
-      { db: ':memory:', allowPrivate: [api.hostPort], signupsPerIp: 1_000_000, logLevel: 'silent' },
-    );
-    store = await openStore(':memory:');
-    app = createApp({ store, config, logger: createLogger({ level: 'silent' }) });
+    relay = await startRelay({
+      db: ':memory:',
+      port: 0,
+      host: '127.0.0.1',
+      env: {},
+      config: { allowPrivate: [api.hostPort], signupsPerIp: 1_000_000, logLevel: 'silent' },
+      logger: createLogger({ level: 'silent' }),
+      announce: () => undefined,
+    });
     const { body, account: acc } = await newSignup();
-    const signup = await app.request('/v1/auth/signup', {
+    const signup = await request('/v1/auth/signup', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     expect(signup.status).toBeLessThan(300);
-    const login = await app.request('/v1/auth/login', {
+    const login = await request('/v1/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: acc.email, authKey: acc.authKey }),
@@ -97,7 +98,7 @@ describe('fuzz: POST /v1/forward', () => {
         hosts,
         value: `sk-fuzz-${toBase64url(randomBytes(15))}`,
       });
-      const res = await app.request(`/v1/vaults/${account.vaultId}/items`, {
+      const res = await request(`/v1/vaults/${account.vaultId}/items`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${account.token}` },
         body: JSON.stringify(p),
@@ -112,7 +113,7 @@ describe('fuzz: POST /v1/forward', () => {
 
   afterAll(async () => {
     await api?.close();
-    await store?.close();
+    await relay?.close();
   });
 
   /** A well-formed forward of the good secret to the echo API (a fresh object each call). */

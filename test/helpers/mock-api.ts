@@ -1,9 +1,69 @@
 // Test helper: a third-party API stand-in on a loopback address (127.0.0.2, 127.0.0.3 …) that
 // records every request it receives and can reflect, redirect, stream SSE, delay, reset, gzip,
-// answer hugely and serve an oauth token endpoint. Only for tests and benchmarks.
+// answer hugely, serve an oauth token endpoint and echo a header transformed (a hostile upstream
+// that re-encodes what it receives: /transform). Only for tests and benchmarks.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+
+const HTML_NAMED: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '/': '&sol;',
+  '+': '&plus;',
+  '=': '&equals;',
+  '~': '&tilde;',
+  '%': '&percnt;',
+};
+
+/**
+ * What a transforming upstream does to the value it received. Written out by hand here, not taken
+ * from the scrubber, so the tests check the scrubber against independent encodings.
+ */
+export function transformValue(value: string, mode: string): string {
+  const bytes = Buffer.from(value, 'utf8');
+  const cps = [...value];
+  switch (mode) {
+    case 'hex':
+      return bytes.toString('hex');
+    case 'HEX':
+      return bytes.toString('hex').toUpperCase();
+    case 'b64':
+      return bytes.toString('base64');
+    case 'b64url':
+      return bytes.toString('base64url');
+    case 'reversed':
+      return cps.reverse().join('');
+    case 'spaced':
+      return cps.join(' ');
+    case 'html-dec':
+      return cps.map((c) => `&#${c.codePointAt(0)};`).join('');
+    case 'html-hex':
+      return cps.map((c) => `&#X${c.codePointAt(0)!.toString(16).toUpperCase()};`).join('');
+    case 'html-escape':
+      return value.replace(/[&<>"']/g, (c) => HTML_NAMED[c]!);
+    case 'uesc':
+      return cps.map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    case 'UESC':
+      return cps
+        .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`)
+        .join('');
+    case 'uesc-mixed':
+      // every other character escaped: no fixed form a relay could list
+      return cps
+        .map((c, i) => (i % 2 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c))
+        .join('');
+    case 'json-slash':
+      return JSON.stringify(value).slice(1, -1).replaceAll('/', '\\/');
+    case 'pct-lower':
+      return encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+    default:
+      return value;
+  }
+}
 
 export interface RecordedRequest {
   method: string;
@@ -92,6 +152,48 @@ async function handle(
         if (i < parts - 1) await sleep(Number(q('delay') ?? 20));
       }
       res.end();
+      return;
+    }
+    case '/transform': {
+      // The header `from` (default x-key), with `pre`/`post` around it, transformed by `mode`.
+      // `status`, `type` (content type), `file=gzip` (a gzip file, no Content-Encoding),
+      // `encoding=gzip`, `sse=N` (N characters per event, OpenAI chunk shape), `split=1` (two
+      // headers), `header=1` (x-echo), `json=1` (body {"echo": …} as JSON text).
+      const raw = rec.headers[(q('from') ?? 'x-key').toLowerCase()];
+      const value = `${q('pre') ?? ''}${Array.isArray(raw) ? raw.join(',') : (raw ?? '')}${q('post') ?? ''}`;
+      const t = transformValue(value, q('mode') ?? 'raw');
+      const headers: Record<string, string> = {
+        'content-type': q('type') ?? (q('sse') ? 'text/event-stream' : 'text/plain'),
+      };
+      if (q('header') === '1') headers['x-echo'] = t;
+      if (q('split') === '1') {
+        const half = Math.ceil(t.length / 2);
+        headers['x-part-a'] = t.slice(0, half);
+        headers['x-part-b'] = t.slice(half);
+      }
+      const status = Number(q('status') ?? 200);
+      const sse = Number(q('sse') ?? 0);
+      if (sse > 0) {
+        res.writeHead(status, headers);
+        for (let i = 0; i < t.length; i += sse) {
+          const delta = JSON.stringify({ choices: [{ delta: { content: t.slice(i, i + sse) } }] });
+          res.write(`data: ${delta}\n\n`);
+          await sleep(Number(q('delay') ?? 5));
+        }
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      let body: Buffer = Buffer.from(q('json') === '1' ? `{"echo":"${t}"}` : `before ${t} after`);
+      if (q('file') === 'gzip') {
+        body = gzipSync(body);
+        headers['content-type'] = 'application/gzip';
+      }
+      if (q('encoding') === 'gzip') {
+        body = gzipSync(body);
+        headers['content-encoding'] = 'gzip';
+      }
+      res.writeHead(status, headers);
+      res.end(body);
       return;
     }
     case '/json':

@@ -6,7 +6,27 @@ import pg from 'pg';
 /** Base URL of the test database; KEYHOLE_TEST_PG overrides it. */
 export const TEST_PG_URL = process.env.KEYHOLE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * Whether the test database answers. Suites that also run without PostgreSQL skip on false — but
+ * never silently: the skip is printed, and where PostgreSQL is expected (CI, or
+ * KEYHOLE_REQUIRE_POSTGRES=1) its absence fails the run instead.
+ */
 export async function isPostgresAvailable(): Promise<boolean> {
+  const up = await answers();
+  if (up) return true;
+  const where = new URL(TEST_PG_URL).host;
+  if (process.env.CI === 'true' || process.env.KEYHOLE_REQUIRE_POSTGRES === '1') {
+    throw new Error(
+      `PostgreSQL is required here (CI or KEYHOLE_REQUIRE_POSTGRES=1) but ${where} does not answer: start it, or point KEYHOLE_TEST_PG at one`,
+    );
+  }
+  console.warn(
+    `PostgreSQL at ${where} does not answer: its suites are SKIPPED (set KEYHOLE_TEST_PG)`,
+  );
+  return false;
+}
+
+async function answers(): Promise<boolean> {
   const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();

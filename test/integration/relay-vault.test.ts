@@ -161,9 +161,10 @@ describe.each(STORES)('relay vaults on $name', (target) => {
     expect(twice.json.error.code).toBe('INVALID_REQUEST');
   });
 
-  it('hands out each revision once under concurrent pushes, also from a second relay', async () => {
+  it('hands out each revision once under concurrent pushes (from two relays on PostgreSQL)', async () => {
     const a = await signedIn(relay.url);
-    const second = await relayOn(db);
+    // A SQLite file has one relay (server/db/relay-lock.ts): there all pushes go to it.
+    const second = target.name === 'postgres' ? await relayOn(db) : relay;
     try {
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
@@ -179,7 +180,7 @@ describe.each(STORES)('relay vaults on $name', (target) => {
       const pulled = await pull(a.token, a.vaultId);
       expect(pulled.json.items).toHaveLength(30);
     } finally {
-      await second.stop();
+      if (second !== relay) await second.stop();
     }
   });
 

@@ -1,7 +1,7 @@
 // The approval queue: one window, questions in turn, floods capped per origin, early clicks
-// ignored, closing the window denies everything pending.
+// ignored, closing the window answers "not now" (nothing remembered beyond a short quiet time).
 import { describe, expect, it } from 'vitest';
-import { ApprovalQueue } from '../../extension/background/approvals.js';
+import { ApprovalQueue, NOT_NOW_QUIET_MS } from '../../extension/background/approvals.js';
 import type { ApprovalDeps, Decision } from '../../extension/background/approvals.js';
 
 function setup(over: Partial<ApprovalDeps> = {}) {
@@ -85,31 +85,49 @@ describe('ApprovalQueue', () => {
     expect(await flood[4]).toBe('RATE_LIMITED');
     expect(q.pendingCount()).toBe(4);
     q.windowRemoved(1);
-    expect(await Promise.all(flood.slice(0, 3))).toEqual(['deny', 'deny', 'deny']);
-    await expect(other).resolves.toBe('deny');
+    expect(await Promise.all(flood.slice(0, 3))).toEqual(['dismiss', 'dismiss', 'dismiss']);
+    await expect(other).resolves.toBe('dismiss');
   });
 
-  it('denies everything when the window is closed, and drops prompts whose page went away', async () => {
+  it('answers "not now" when the window is closed or the page went away', async () => {
     const { q } = setup();
     const gone = new AbortController();
     const a = q.ask(prompt(), gone.signal);
     const b = q.ask(prompt('https://b.example'));
     await tick();
     gone.abort();
-    await expect(a).resolves.toBe('deny');
+    await expect(a).resolves.toBe('dismiss');
     expect(q.pendingCount()).toBe(1);
     q.windowRemoved(99); // some other window
     expect(q.pendingCount()).toBe(1);
     q.windowRemoved(1);
-    await expect(b).resolves.toBe('deny' satisfies Decision);
+    await expect(b).resolves.toBe('dismiss' satisfies Decision);
   });
 
-  it('denies rather than waiting forever when no window can be opened', async () => {
+  it('after "not now" stays quiet about the same question for a few seconds, then asks again', async () => {
+    const { q, opened, advance } = setup();
+    const a = q.ask(prompt());
+    await tick();
+    q.windowRemoved(1);
+    await expect(a).resolves.toBe('dismiss');
+    await expect(q.ask(prompt())).resolves.toBe('dismiss');
+    expect(opened).toHaveLength(1);
+    // Another secret, or another site, is asked at once.
+    void q.ask(prompt('https://a.example', 'other'));
+    await tick();
+    expect(opened).toHaveLength(2);
+    advance(NOT_NOW_QUIET_MS);
+    void q.ask(prompt());
+    await tick();
+    expect(q.pendingCount()).toBe(2);
+  });
+
+  it('refuses ("not now") rather than waiting forever when no window can be opened', async () => {
     const { q } = setup({
       openWindow: async () => {
         throw new Error('no display');
       },
     });
-    await expect(q.ask(prompt())).resolves.toBe('deny');
+    await expect(q.ask(prompt())).resolves.toBe('dismiss');
   });
 });

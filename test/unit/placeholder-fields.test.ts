@@ -4,10 +4,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertPlaceholderFillable } from '../../shared/policy/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
+import type { MintedTokens } from '../../server/relay/minted-tokens.js';
 import type { OAuthTokens } from '../../server/relay/oauth.js';
 import { secretValues } from '../../server/relay/values.js';
 
 const oauth = { accessToken: () => Promise.resolve('tok') } as unknown as OAuthTokens;
+const minted = { accessToken: () => Promise.resolve('tok') } as unknown as MintedTokens;
 const base = { name: 's', allowedHosts: ['api.example.com'], allowedOrigins: [], description: '' };
 const OAUTH = {
   grant: 'client_credentials',
@@ -30,7 +32,7 @@ async function relayAnswer(p: SecretPayload, field: string | undefined): Promise
   return code(async () => {
     const v = await secretValues(
       { name: p.name, vaultId: 'v', itemId: 'i', payload: p, keyHash: 'h' },
-      oauth,
+      { oauth, minted },
     );
     if (field === undefined) {
       if (v.value === undefined) throw Object.assign(new Error(), { code: 'INVALID_REQUEST' });

@@ -26,9 +26,10 @@ import {
 import { setRandomSourceForVectors } from '../../shared/crypto/bytes.js';
 import { lib } from '../../shared/crypto/sodium.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
+import { grantVectorsSeeded } from './grant-vectors.js';
 
 export type Expected = 'ok' | 'decryption_failed' | 'unsupported_format' | 'kdf_too_weak';
-export const VECTOR_FILES = ['envelope', 'kdf', 'account', 'sealed-key', 'item'] as const;
+export const VECTOR_FILES = ['envelope', 'kdf', 'account', 'sealed-key', 'item', 'grant'] as const;
 type VectorFile = (typeof VECTOR_FILES)[number];
 
 const SOURCE =
@@ -603,6 +604,7 @@ export async function generateVectors(): Promise<Record<VectorFile, unknown>> {
     account: accountVectors(),
     'sealed-key': sealedKeyVectors(),
     item: itemVectors(),
+    grant: seeded('grant', () => grantVectorsSeeded(SOURCE)),
   };
 }
 

@@ -1,8 +1,7 @@
 // The work of POST /v1/forward once the body is read: parse and validate, the session checked
 // together with the first secret's membership and item (one statement), prepare (decryption,
 // policy, substitution), run or queue, audit.
-// Shared by the Hono route (index.ts; app.request in tests) and the relay's Node fast path
-// (node-handler.ts), so both answer exactly alike.
+// Called by the one handler of POST /v1/forward (node-handler.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { initCrypto } from '../../../shared/crypto/index.js';
 import { KeyholeError } from '../../../shared/errors.js';
@@ -10,9 +9,9 @@ import { ForwardRequest, type ForwardTicket } from '../../../shared/protocol/for
 import { hotStatements, type HotStatements } from '../../db/hot-statements.js';
 import type { AppDeps } from '../../deps.js';
 import { parseWith } from '../../http/validate.js';
-import { execute } from '../../relay/execute.js';
+import { executeWithRefresh } from '../../relay/execute-refresh.js';
 import { createForwarder, type Forwarder } from '../../relay/forwarder.js';
-import { bufferSink, nodeSink } from '../../relay/node-sink.js';
+import { nodeSink } from '../../relay/node-sink.js';
 import { prepareForward, type AuditTarget, type PreparedForward } from '../../relay/prepare.js';
 import type { PrefetchedRow } from '../../relay/secrets.js';
 
@@ -56,9 +55,7 @@ export type ForwardOutcome =
   /** the upstream's answer is being streamed into the Node response */
   | { kind: 'streamed' }
   /** queue/poll: answer 202 with this ticket */
-  | { kind: 'ticket'; ticket: ForwardTicket }
-  /** no Node response (app.request): the answer collected as a Web Response */
-  | { kind: 'buffered'; response: Promise<Response> };
+  | { kind: 'ticket'; ticket: ForwardTicket };
 
 export function tooLarge(max: number): KeyholeError {
   return new KeyholeError('PAYLOAD_TOO_LARGE', `The forward request is larger than ${max} bytes.`);
@@ -227,7 +224,7 @@ export async function runForward(
   core: ForwardCore,
   tokenHash: string,
   text: string,
-  outgoing: ServerResponse | undefined,
+  outgoing: ServerResponse,
   t0: number,
 ): Promise<ForwardOutcome> {
   const forwarder = core.forwarder;
@@ -239,7 +236,7 @@ export async function runForward(
   let prepared: PreparedForward | undefined;
   try {
     prepared = await prepareForward(
-      { hot: core.hot, oauth: forwarder.oauth },
+      { hot: core.hot, oauth: forwarder.oauth, minted: forwarder.minted, now: forwarder.now },
       accountId,
       req,
       audit.targets,
@@ -259,8 +256,8 @@ export async function runForward(
   }
 
   audit.host = prepared.outgoing.dest.url.host.slice(0, 300);
-  const sink = outgoing ? nodeSink(outgoing) : bufferSink();
-  const run = execute(forwarder.agent, prepared.outgoing, prepared.scrub, sink, forwarder.limits);
+  const sink = nodeSink(outgoing);
+  const run = executeWithRefresh(forwarder.agent, prepared, sink, forwarder.limits);
   prepared = undefined; // the secret-bearing request lives on only inside the running exchange
   void run.done.then((o) => audit.record(o.status ?? null, o.error?.code ?? null));
   try {
@@ -268,6 +265,5 @@ export async function runForward(
   } catch (err) {
     throw err instanceof KeyholeError ? err : new KeyholeError('INTERNAL');
   }
-  if (outgoing) return { kind: 'streamed' };
-  return { kind: 'buffered', response: (sink as ReturnType<typeof bufferSink>).response() };
+  return { kind: 'streamed' };
 }

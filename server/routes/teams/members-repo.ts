@@ -7,6 +7,7 @@ import type {
   CreateTeamResponse,
   TeamMember,
 } from '../../../shared/protocol/team.js';
+import { invalidating } from '../../db/cache-events.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
 import type { Database } from '../../db/schema.js';
 import { insertVaultWithOwner } from '../../db/vaults-repo.js';
@@ -52,7 +53,9 @@ export async function addMember(
   req: AddMemberRequest,
   now: number,
 ): Promise<TeamMember> {
-  return db.transaction().execute(async (tx) => {
+  // (The cache holds live memberships only; re-adding changes what it may hold all the same.)
+  const events = [{ kind: 'member' as const, vaultId, accountId: req.accountId }];
+  return invalidating(db, events, async (tx) => {
     const vault = await lockTeamVault(tx, vaultId);
     const { member: caller } = await requireTeamMember(tx, vaultId, callerId);
     requireManager(caller.role);

@@ -8,6 +8,7 @@ import type {
   RotateRequest,
   RotateResponse,
 } from '../../../shared/protocol/team.js';
+import { invalidating } from '../../db/cache-events.js';
 import type { Database, ItemsTable } from '../../db/schema.js';
 import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
 
@@ -30,7 +31,13 @@ export async function rotateTeamKey(
   req: RotateRequest,
   now: number,
 ): Promise<RotateResponse> {
-  return db.transaction().execute(async (tx) => {
+  // A removed member leaves every relay's cache at commit. (Items keep their data and deleted
+  // flag in a rotation — only their wrapping changes, which the cache does not hold.)
+  const events =
+    removeAccountId === undefined
+      ? []
+      : [{ kind: 'member' as const, vaultId, accountId: removeAccountId }];
+  return invalidating(db, events, async (tx) => {
     // The vault row lock comes first: a push or another rotation of this vault waits for us.
     const vault = await lockTeamVault(tx, vaultId);
     const { member: caller } = await requireTeamMember(tx, vaultId, callerId);

@@ -1,0 +1,186 @@
+// The add/edit form's state (exactly what was typed, kept across failures) and its check: the same
+// shared/policy rules the relay and the CLI apply, each problem pointing at the field to fix.
+import type { SecretPayload } from '../../shared/protocol/secret.js';
+import { parseAllowedHost } from '../../shared/policy/allowed-hosts.js';
+import { hostHint, originHint } from '../../shared/policy/input-hints.js';
+import { parseAllowedOrigin } from '../../shared/policy/origins.js';
+import { isValidSecretName, SECRET_NAME_RULE } from '../../shared/policy/secret-name.js';
+import { parseTemplateFields } from '../../shared/policy/template-fields.js';
+import type { Problem } from '../ui/explain.js';
+import type { SecretSummary } from '../background/vault-service.js';
+
+/** The types the popup edits, in the order the type menu lists them. */
+export const EDITABLE_TYPES = ['bearer', 'plain', 'basic', 'template', 'oauth'] as const;
+export type EditableType = (typeof EDITABLE_TYPES)[number];
+
+export const TYPE_LABELS: Record<EditableType, string> = {
+  bearer: 'Bearer token',
+  plain: 'Plain value',
+  basic: 'Basic auth (user + password)',
+  template: 'Template (several fields)',
+  oauth: 'OAuth client',
+};
+
+export interface OAuthDraft {
+  grant: 'client_credentials' | 'refresh_token';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  scope: string;
+}
+
+export interface SecretDraft {
+  vaultId: string;
+  name: string;
+  type: EditableType;
+  value: string;
+  username: string;
+  password: string;
+  /** template: key=value rows */
+  fields: string;
+  oauth: OAuthDraft;
+  hosts: string;
+  origins: string;
+  description: string;
+}
+
+export function emptyDraft(vaultId: string): SecretDraft {
+  return {
+    vaultId,
+    name: '',
+    type: 'bearer',
+    value: '',
+    username: '',
+    password: '',
+    fields: '',
+    oauth: {
+      grant: 'client_credentials',
+      tokenUrl: '',
+      clientId: '',
+      clientSecret: '',
+      refreshToken: '',
+      scope: '',
+    },
+    hosts: '',
+    origins: '',
+    description: '',
+  };
+}
+
+/** An existing secret as a draft: everything but the value fields (blank = unchanged). */
+export function draftFrom(s: SecretSummary): SecretDraft {
+  const type = (EDITABLE_TYPES as readonly string[]).includes(s.type)
+    ? (s.type as EditableType)
+    : 'plain';
+  return {
+    ...emptyDraft(s.vaultId),
+    name: s.name,
+    type,
+    hosts: s.allowedHosts.join('\n'),
+    origins: s.allowedOrigins.join('\n'),
+    description: s.description,
+  };
+}
+
+/** Hosts/origins: one per line (commas also split). */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export type DraftCheck =
+  { ok: true; secret: Partial<SecretPayload> } | { ok: false; problem: Problem };
+
+const bad = (field: string, text: string): DraftCheck => ({
+  ok: false,
+  problem: { code: 'INVALID_REQUEST', field, text },
+});
+
+/** Check the draft and build what is sent; `editing` = blank value fields mean "unchanged". */
+export function checkDraft(d: SecretDraft, editing: boolean): DraftCheck {
+  const name = d.name.trim();
+  if (!name) return bad('name', 'Give the secret a name; pages use it as clientSecretName.');
+  if (!isValidSecretName(name)) return bad('name', `A name has ${SECRET_NAME_RULE}.`);
+
+  const secret: Partial<SecretPayload> = { name, type: d.type };
+  switch (d.type) {
+    case 'plain':
+    case 'bearer':
+      if (d.value) secret.value = d.value;
+      else if (!editing) return bad('value', 'Paste the secret value.');
+      break;
+    case 'basic':
+      if (d.username || d.password) {
+        if (!d.username) return bad('username', 'Type the user name.');
+        if (!d.password) return bad('password', 'Type the password.');
+        secret.username = d.username;
+        secret.password = d.password;
+      } else if (!editing) return bad('username', 'Type the user name and the password.');
+      break;
+    case 'template':
+      if (d.fields.trim()) {
+        try {
+          secret.fields = parseTemplateFields(d.fields);
+        } catch (err) {
+          return bad('fields', (err as Error).message);
+        }
+      } else if (!editing) return bad('fields', 'Add at least one key=value line.');
+      break;
+    case 'oauth': {
+      const o = d.oauth;
+      const any = o.tokenUrl || o.clientId || o.clientSecret || o.refreshToken;
+      if (!any && editing) break;
+      if (!/^https?:\/\/[^\s]+$/i.test(o.tokenUrl.trim()) || !isUrl(o.tokenUrl.trim()))
+        return bad(
+          'oauth-token-url',
+          'The token URL is an https:// address, e.g. https://auth.example.com/oauth/token.',
+        );
+      if (!o.clientId) return bad('oauth-client-id', 'Type the client id.');
+      if (!o.clientSecret) return bad('oauth-client-secret', 'Paste the client secret.');
+      if (o.grant === 'refresh_token' && !o.refreshToken)
+        return bad('oauth-refresh-token', 'A refresh_token grant needs the refresh token.');
+      secret.oauth = {
+        grant: o.grant,
+        tokenUrl: o.tokenUrl.trim(),
+        clientId: o.clientId,
+        clientSecret: o.clientSecret,
+        ...(o.grant === 'refresh_token' ? { refreshToken: o.refreshToken } : {}),
+        ...(o.scope.trim() ? { scope: o.scope.trim() } : {}),
+      };
+      break;
+    }
+  }
+
+  const hosts = splitList(d.hosts);
+  if (hosts.length === 0)
+    return bad('hosts', 'Say where the secret may be sent, e.g. api.openai.com.');
+  if (hosts.length > 50) return bad('hosts', 'At most 50 hosts.');
+  for (const h of hosts) {
+    if (!parseAllowedHost(h)) return bad('hosts', `"${h}" is not a host: ${hostHint(h)}.`);
+  }
+  secret.allowedHosts = hosts;
+
+  const origins: string[] = [];
+  for (const o of splitList(d.origins)) {
+    const parsed = parseAllowedOrigin(o);
+    if (!parsed) return bad('origins', `"${o}" is not a site: ${originHint(o)}.`);
+    if (!origins.includes(parsed)) origins.push(parsed);
+  }
+  if (origins.length > 100) return bad('origins', 'At most 100 sites.');
+  secret.allowedOrigins = origins;
+  if (d.description.length > 1000) return bad('description', 'At most 1000 characters.');
+  secret.description = d.description;
+  return { ok: true, secret };
+}
+
+function isUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+// One secret in the list: name, type, vault, hosts and sites; the value masked until an explicit
+// Reveal; Edit and a two-click Delete (dialogs do not work in an action popup).
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import type { SecretPayload } from '../../shared/protocol/secret.js';
+import type { SecretSummary } from '../background/vault-service.js';
+import { Icon } from '../ui/icons.js';
+import { Button, ErrorBox } from '../ui/parts.js';
+import type { UiState } from '../ui/protocol.js';
+import { send } from '../ui/send.js';
+import { useAction } from '../ui/use-action.js';
+import { USER_ROLE_TEXT } from './teams.js';
+
+function shownValue(v: Partial<SecretPayload>): string {
+  if (v.value !== undefined) return v.value;
+  if (v.username !== undefined) return `${v.username}:${v.password ?? ''}`;
+  if (v.fields)
+    return Object.entries(v.fields)
+      .map(([k, x]) => `${k}=${x}`)
+      .join('\n');
+  if (v.oauth) return `client ${v.oauth.clientId} · ${v.oauth.tokenUrl}`;
+  return '';
+}
+
+export function SecretRow(props: {
+  secret: SecretSummary;
+  /** the user's role in the secret's vault (role "user" may use, not see or change) */
+  role: string | undefined;
+  relayUrl: string;
+  onEdit(): void;
+  onState(s: UiState): void;
+}): JSX.Element {
+  const s = props.secret;
+  const [revealed, setRevealed] = useState<string | undefined>();
+  const [confirming, setConfirming] = useState(false);
+  const act = useAction(props.relayUrl);
+  const userRole = props.role === 'user';
+
+  return (
+    <div class="row secret" data-testid="secret-row" data-name={s.name} data-vault={s.vaultName}>
+      <div class="row-head">
+        <Icon name={s.type === 'basic' ? 'users' : 'key'} />
+        <span class="name">{s.name}</span>
+        <span class="tag">{s.type}</span>
+        <span class="tag vault">{s.vaultName}</span>
+      </div>
+      {s.conflict ? (
+        <p class="warn small">Conflict copy: both versions were kept. Compare, then delete one.</p>
+      ) : null}
+      <p class="meta">
+        <Icon name="globe" size={13} /> {s.allowedHosts.join(', ')}
+      </p>
+      <p class="meta">
+        <Icon name="shield" size={13} />{' '}
+        {s.allowedOrigins.length ? s.allowedOrigins.join(', ') : 'every site asks first'}
+      </p>
+      {s.description ? <p class="meta">{s.description}</p> : null}
+      <div class="value" data-testid="secret-revealed">
+        {revealed ?? '••••••••'}
+      </div>
+      <ErrorBox problem={act.problem} />
+      {userRole ? (
+        <p class="muted small" data-testid="user-role-notice">
+          {USER_ROLE_TEXT}
+        </p>
+      ) : (
+        <div class="actions compact">
+          <Button
+            variant="ghost"
+            icon={revealed !== undefined ? 'eyeOff' : 'eye'}
+            testid="reveal"
+            disabled={act.busy}
+            onClick={() => {
+              if (revealed !== undefined) return setRevealed(undefined);
+              void act.run('Opening…', async () =>
+                setRevealed(
+                  shownValue(await send('reveal', { vaultId: s.vaultId, itemId: s.itemId })),
+                ),
+              );
+            }}
+          >
+            {revealed !== undefined ? 'Hide' : 'Reveal'}
+          </Button>
+          <Button variant="ghost" icon="edit" testid="edit-secret" onClick={props.onEdit}>
+            Edit
+          </Button>
+          <Button
+            variant={confirming ? 'danger' : 'ghost'}
+            icon="trash"
+            testid="delete-secret"
+            disabled={act.busy}
+            onBlur={() => setConfirming(false)}
+            onClick={() => {
+              if (!confirming) return setConfirming(true);
+              setConfirming(false);
+              void act.run(`Deleting ${s.name}…`, async () =>
+                props.onState(await send('delete', { vaultId: s.vaultId, itemId: s.itemId })),
+              );
+            }}
+          >
+            {confirming ? `Really delete ${s.name}?` : 'Delete'}
+          </Button>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+// Errors in words, with what to do about them: every failure the popup shows goes through here, so
+// no raw code or schema message reaches the user. `field` points the form at the input to fix.
+import { UiError } from './send.js';
+
+export interface Problem {
+  code: string;
+  text: string;
+  /** the form field the problem is about (its input is marked and focused) */
+  field?: string;
+}
+
+export type Action = 'signup' | 'login' | 'unlock' | 'save' | 'sync' | 'team' | 'other';
+
+export function explain(err: unknown, action: Action = 'other', relayUrl = ''): Problem {
+  const code = err instanceof UiError ? err.code : 'INTERNAL';
+  const message = err instanceof Error ? err.message : String(err);
+  const relay = relayUrl ? ` at ${relayUrl}` : '';
+  switch (code) {
+    case 'RELAY_UNAVAILABLE':
+      return {
+        code,
+        text: `Can't reach the relay${relay}. Is it running? Start one with \`npm start\`, or check the relay URL.`,
+        ...(action === 'signup' || action === 'login' ? { field: 'relay' } : {}),
+      };
+    case 'INVALID_CREDENTIALS':
+      return action === 'unlock'
+        ? { code, text: 'Wrong master password. Try again.', field: 'password' }
+        : { code, text: 'Wrong email or master password.', field: 'password' };
+    case 'ACCOUNT_EXISTS':
+      return {
+        code,
+        text: 'An account with this email already exists on this relay. Log in instead.',
+        field: 'email',
+      };
+    case 'UNAUTHENTICATED':
+      return { code, text: 'Your relay session expired. Lock, then unlock to sign in again.' };
+    case 'VAULT_LOCKED':
+      return { code, text: 'The vault locked meanwhile. Unlock it and try again.' };
+    case 'KDF_PARAMS_TOO_WEAK':
+      return {
+        code,
+        text: 'The relay offered key-derivation settings below the safe minimum; Keyhole refused to log in.',
+      };
+    case 'FINGERPRINT_MISMATCH':
+      return {
+        code,
+        text: 'That fingerprint does not match their key. Nothing was sent; check it with them directly.',
+        field: 'fingerprint',
+      };
+    case 'FORBIDDEN':
+      return { code, text: 'Your role in this vault does not allow that.' };
+    case 'CONFLICT':
+      return { code, text: 'Someone changed this at the same time. Sync, then try again.' };
+    case 'RATE_LIMITED':
+      return { code, text: 'Too many attempts. Wait a minute and try again.' };
+    case 'STORE_UNAVAILABLE':
+      return { code, text: 'The relay cannot reach its database. Try again in a moment.' };
+    case 'NOT_FOUND':
+    case 'SECRET_NOT_FOUND':
+      return { code, text: 'It is no longer there (removed on another device?). Sync to refresh.' };
+    case 'INVALID_REQUEST': {
+      const field = err instanceof UiError ? fieldOf(err) : undefined;
+      // Our own messages are sentences; a schema message (field: detail) is not shown raw.
+      const text = /^[A-Z][^:]*[.!?]$/.test(message) ? message : 'That input was not accepted.';
+      return { code, text, ...(field ? { field } : {}) };
+    }
+    case 'INTERNAL':
+      return {
+        code,
+        text:
+          message && message !== 'Internal error.' ? message : 'Something went wrong. Try again.',
+      };
+    default:
+      return { code, text: message || 'Something went wrong. Try again.' };
+  }
+}
+
+function fieldOf(err: UiError): string | undefined {
+  return err.reason?.startsWith('field:') ? err.reason.slice('field:'.length) : undefined;
+}
