@@ -16,6 +16,7 @@ import { base64ToBytes, isCallMessage } from '../../extension/bridge/messages.js
 import { forwardCall } from '../../extension/background/forwarder.js';
 import type { VaultService } from '../../extension/background/vault-service.js';
 import { RelayClient } from '../../shared/client/relay-client.js';
+import type { VaultStore } from '../../shared/client/vault-store.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import { memoryStore } from '../helpers/memory-vault.js';
 import { entriesToParams, splitFieldName } from '../../extension/bridge/form.js';
@@ -39,9 +40,10 @@ function payload(over: Partial<SecretPayload> = {}): SecretPayload {
 async function deps(
   over: Partial<PageCallDeps> = {},
   secrets: SecretPayload[] = [payload()],
+  given?: VaultStore,
 ): Promise<PageCallDeps & { asked: unknown[] }> {
   const asked: unknown[] = [];
-  const store = await memoryStore(secrets);
+  const store = given ?? (await memoryStore(secrets));
   return {
     asked,
     extensionId: EXT,
@@ -237,10 +239,14 @@ describe('page calls', () => {
       },
     });
     const vault = { current: async () => ({ store }), relayFor: async () => relay };
-    const d = await deps({
-      forward: (call, sink, signal) =>
-        forwardCall(vault as unknown as VaultService, call, sink, signal),
-    });
+    const d = await deps(
+      {
+        forward: (call, sink, signal) =>
+          forwardCall(vault as unknown as VaultService, call, sink, signal),
+      },
+      [],
+      store,
+    );
     const out = await run(d, A, { op: 'request', params: params() });
 
     expect(out[0]).toMatchObject({ t: 'head', status: 200 });
