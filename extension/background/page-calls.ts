@@ -157,9 +157,9 @@ export async function runPageOp(
     chunk: (bytes) => send({ t: 'chunk', b64: bytesToBase64(bytes) }),
     end: () => send({ t: 'end' }),
   };
-  const started = Date.now();
+  const started = performance.now();
   const floor = async () => {
-    const wait = started + (deps.refusalFloorMs ?? REFUSAL_FLOOR_MS) - Date.now();
+    const wait = started + (deps.refusalFloorMs ?? REFUSAL_FLOOR_MS) - performance.now();
     if (wait > 0) await sleep(wait);
   };
   try {
