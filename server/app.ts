@@ -16,6 +16,12 @@ import { createAccountRoutes } from './routes/accounts/index.js';
 import { createAuthRoutes } from './routes/auth/index.js';
 import { ForwardCore } from './routes/forward/core.js';
 import { createForwardRoutes } from './routes/forward/index.js';
+import {
+  GrantForwarding,
+  handleGrantForward,
+  matchGrantForward,
+} from './routes/grants/forward-handler.js';
+import { createGrantRoutes } from './routes/grants/index.js';
 import { handleForward, isForwardPost } from './routes/forward/node-handler.js';
 import { createMetaRoutes } from './routes/meta/index.js';
 import { createTeamRoutes } from './routes/teams/index.js';
@@ -38,12 +44,19 @@ export function createRelay(deps: AppDeps): Relay {
   const core = new ForwardCore(deps);
   const app = buildApp(deps, core);
   const viaHono = getRequestListener(app.fetch);
+  let grants: GrantForwarding | undefined;
   return {
     app,
     listener(req, res) {
       setSecurityHeaders(res);
-      if (isForwardPost(req)) handleForward(core, deps.logger, req, res);
-      else void viaHono(req, res);
+      if (isForwardPost(req)) return handleForward(core, deps.logger, req, res);
+      // Grant forwards: another source of authorisation into the same engine (routes/grants/).
+      const grantId = matchGrantForward(req);
+      if (grantId !== null) {
+        grants ??= new GrantForwarding(core, deps);
+        return handleGrantForward(grants, deps.logger, grantId, req, res);
+      }
+      void viaHono(req, res);
     },
     close: () => core.close(),
   };
@@ -74,12 +87,15 @@ function buildApp(deps: AppDeps, core: ForwardCore): Hono<AppEnv> {
   app.use('/v1/auth/*', capped);
   app.use('/v1/accounts/*', capped);
   app.use('/v1/vaults/*', capped);
+  app.use('/v1/grants', capped);
+  app.use('/v1/grants/*', capped);
 
   app.route('/v1', createMetaRoutes(deps));
   app.route('/v1/auth', createAuthRoutes(deps, services));
   app.route('/v1/accounts', createAccountRoutes(deps));
   app.route('/v1/vaults', createVaultRoutes(deps, services));
   app.route('/v1/forward', createForwardRoutes(deps, core));
+  app.route('/v1/grants', createGrantRoutes(deps));
   app.route('/v1', createTeamRoutes(deps)); // /v1/teams/*, /v1/keys/:email
 
   app.notFound((c) => errorResponse(c, new KeyholeError('NOT_FOUND', 'No such route.')));

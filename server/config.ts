@@ -32,6 +32,8 @@ export interface RelayConfig {
   authQueueTimeoutMs: number;
   /** take the client IP from the last X-Forwarded-For entry (behind one reverse proxy) */
   trustProxy: boolean;
+  /** KEYHOLE_TRUST_PROXY as a list: the proxies whose X-Forwarded-For is believed (server/auth/client-ip.ts) */
+  trustedProxies?: string[];
   logLevel: string;
   argon2: Argon2Params;
   /** forwarding limits and timeouts (KEYHOLE_FORWARD_*; server/relay/forward-config.ts) */
@@ -106,6 +108,9 @@ export function loadConfig(
     authConcurrency: int(env, 'KEYHOLE_AUTH_CONCURRENCY', DEFAULTS.authConcurrency, 1),
     authQueueTimeoutMs: int(env, 'KEYHOLE_AUTH_QUEUE_MS', DEFAULTS.authQueueTimeoutMs, 0),
     trustProxy: env.KEYHOLE_TRUST_PROXY === '1' || env.KEYHOLE_TRUST_PROXY === 'true',
+    trustedProxies: ['1', 'true'].includes(env.KEYHOLE_TRUST_PROXY ?? '')
+      ? []
+      : list(env.KEYHOLE_TRUST_PROXY),
     logLevel: env.KEYHOLE_LOG_LEVEL || DEFAULTS.logLevel,
     argon2: RELAY_ARGON2,
     forward: loadForwardConfig(env),

@@ -60,6 +60,11 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./team.js')).team,
   },
   {
+    name: 'grant',
+    summary: "let every visitor of your site's origins use a secret (create, list, revoke)",
+    load: async () => (await import('./grant.js')).grant,
+  },
+  {
     name: 'audit',
     summary: "a team's log of forwarded requests",
     load: async () => (await import('./audit.js')).audit,

@@ -7,7 +7,7 @@ import type { BackgroundReply, FetchTemplate, PageOp } from '../bridge/messages.
 import { pageErrorBody } from '../bridge/page-errors.js';
 import type { Decision } from './approvals.js';
 import type { CallPlan, PlannedSecret } from './call-plan.js';
-import { callerOrigin, decideAccess } from './policy.js';
+import { callerOrigin, decideAccess, topOrigin } from './policy.js';
 import type { SenderLike } from './policy.js';
 
 /** A call that passed consent and every check: exactly the relay request that was judged. */
@@ -34,6 +34,8 @@ export interface AskPrompt {
   secrets: string[];
   host: string;
   method: string;
+  /** the top-level page's origin (set by servePagePort from the sender's tab) */
+  topOrigin?: string;
 }
 
 export interface PageCallDeps {
@@ -47,8 +49,6 @@ export interface PageCallDeps {
   allowOrigin(found: PlannedSecret, origin: string): Promise<void>;
   isDenied(origin: string, name: string): Promise<boolean>;
   addDenied(origin: string, name: string): Promise<void>;
-  /** real use: resets the idle clock */
-  touch(): Promise<void>;
   forward(call: ApprovedCall, sink: ReplySink, signal: AbortSignal): Promise<void>;
   /** no answer that refuses an origin comes sooner than this after the call (ms; no timing oracle) */
   refusalFloorMs?: number;
@@ -127,7 +127,6 @@ async function runCall(
   const plan = await deps.plan(origin, op);
   await authorise(deps, origin, plan, signal);
   const request = plan.forwardRequest();
-  await deps.touch();
   await deps.forward({ origin, request }, sink, signal);
 }
 
@@ -194,8 +193,13 @@ export interface PortLike {
 }
 
 /** Serve one page port: the first message is the op, a later `cancel` (or a disconnect) aborts it. */
-export function servePagePort(port: PortLike, deps: PageCallDeps): void {
-  const origin = callerOrigin(port.sender, deps.extensionId);
+export function servePagePort(port: PortLike, pageDeps: PageCallDeps): void {
+  const origin = callerOrigin(port.sender, pageDeps.extensionId);
+  // The approval window names the top-level page too, and the queue limits per site by it.
+  const top = topOrigin(port.sender);
+  const deps: PageCallDeps = top
+    ? { ...pageDeps, ask: (prompt, signal) => pageDeps.ask({ ...prompt, topOrigin: top }, signal) }
+    : pageDeps;
   const abort = new AbortController();
   let started = false;
   let open = true;

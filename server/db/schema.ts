@@ -71,6 +71,30 @@ export interface AuditLogTable {
   error_code: string | null;
   duration_ms: number | null;
   created_at: number;
+  /** set for a grant forward (docs/protocol.md "Grants") */
+  grant_id?: string | null;
+  /** grant forwards: keyed hash of the visitor (IP or ID-token subject), never the IP itself */
+  visitor?: string | null;
+}
+
+export interface GrantsTable {
+  id: string;
+  lookup_hash: string;
+  account_id: string;
+  vault_id: string;
+  item_id: string;
+  wrapped_item_key: string;
+  policy: string;
+  info: string;
+  cors_origins: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface GrantCountersTable {
+  key: string;
+  count: number;
+  expires_at: number;
 }
 
 export interface RelayMetaTable {
@@ -94,4 +118,6 @@ export interface Database {
   audit_log: AuditLogTable;
   relay_meta: RelayMetaTable;
   rate_limits: RateLimitsTable;
+  grants: GrantsTable;
+  grant_counters: GrantCountersTable;
 }

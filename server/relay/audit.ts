@@ -19,6 +19,9 @@ export interface AuditEntry {
   errorCode: string | null;
   durationMs: number;
   createdAt: number;
+  /** grant forwards: the grant, and a keyed hash of the visitor (never the IP) */
+  grantId?: string | null;
+  visitor?: string | null;
 }
 
 const FLUSH_MS = 250;
@@ -44,7 +47,7 @@ function newRowId(): string {
 
 const INSERT_SQL =
   'insert into audit_log (id, vault_id, account_id, secret_name, origin, host, method, status, ' +
-  'error_code, duration_ms, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  'error_code, duration_ms, created_at, grant_id, visitor) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 export class AuditWriter {
   private pending: AuditLogTable[] = [];
@@ -93,6 +96,8 @@ export class AuditWriter {
               r.error_code,
               r.duration_ms,
               r.created_at,
+              r.grant_id ?? null,
+              r.visitor ?? null,
             );
           }
         });
@@ -132,6 +137,8 @@ export class AuditWriter {
       error_code: e.errorCode,
       duration_ms: Math.round(e.durationMs),
       created_at: e.createdAt,
+      grant_id: e.grantId ?? null,
+      visitor: e.visitor ?? null,
     });
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_MS);

@@ -82,6 +82,8 @@ export function responseHeaders(
     if (value === undefined) continue;
     const lower = name.toLowerCase();
     if (DROPPED_RESPONSE.has(lower)) continue;
+    // CORS on the relay's origin is the relay's to answer (grants: only the grant's origins).
+    if (lower.startsWith('access-control-')) continue;
     out[lower] = Array.isArray(value) ? value.map(scrub) : scrub(value);
   }
   return out;

@@ -9,4 +9,5 @@ export * from './merge.js';
 export * from './sync.js';
 export * from './secrets.js';
 export * from './request.js';
+export * from './grants.js';
 export * from './decoded-scrub.js';

@@ -460,6 +460,21 @@ describe('keyhole serve', () => {
     expect(res.body).not.toContain(HMAC_KEY);
   });
 
+  it('stops serving a secret within seconds of `--agent off`', async () => {
+    const off = await cli(['secret', 'update', 'signer', '--agent', 'off']);
+    expect(off.code, off.stderr).toBe(0);
+    const started = Date.now();
+    let status = 0;
+    while (Date.now() - started < 20_000) {
+      status = (await raw(`${base}/s/signer/v1/echo`)).status;
+      if (status === 403) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status).toBe(403); // the endpoint re-reads the vaults at most every 10 s
+    const on = await cli(['secret', 'update', 'signer', '--agent', 'on']);
+    expect(on.code, on.stderr).toBe(0);
+  });
+
   it('is audited as agent:serve', async () => {
     await expectAudit({ origin: 'agent:serve', secret_name: 'openai', status: 200 });
     expectNoSecret(serve.stdout() + serve.stderr());

@@ -101,7 +101,6 @@ describe('consent on exactly what is substituted (issue #11)', () => {
       allowOrigin: async () => undefined,
       isDenied: async () => false,
       addDenied: async () => undefined,
-      touch: async () => undefined,
       forward: (call, sink, signal) => {
         sent.push(call.request);
         return forwardCall(vault, call, sink, signal);

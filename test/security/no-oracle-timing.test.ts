@@ -66,7 +66,6 @@ async function measure(
     allowOrigin: async () => undefined,
     isDenied: async () => false,
     addDenied: async () => undefined,
-    touch: async () => undefined,
     forward: async () => {
       throw new Error('nothing may be forwarded in this test');
     },

@@ -147,6 +147,8 @@ class AuditRecorder {
     private readonly accountId: string,
     private readonly req: ForwardRequest,
     private readonly t0: number,
+    /** grant forwards: which grant, and the visitor's keyed hash */
+    private readonly extra?: GrantAudit,
   ) {
     this.createdAt = forwarder.now();
   }
@@ -170,6 +172,8 @@ class AuditRecorder {
         errorCode,
         durationMs: ms,
         createdAt: this.createdAt,
+        grantId: this.extra?.grantId ?? null,
+        visitor: this.extra?.visitor ?? null,
       });
     }
   }
@@ -215,6 +219,30 @@ async function authorize(
   return { accountId: row.account_id, req, first: { row: member } };
 }
 
+/** What an authorisation source (a session, or a grant) hands the engine. */
+export interface AuthorizedForward {
+  /** the account the forward acts for (audited; the grant's creator for a grant) */
+  accountId: string;
+  req: ForwardRequest;
+  /** the first secret's membership + item row, looked up with the authorisation */
+  first: PrefetchedRow;
+}
+
+export interface GrantAudit {
+  grantId: string;
+  visitor: string | null;
+}
+
+/** Extra steps of a non-session source (grants: server/routes/grants/forward-handler.ts). */
+export interface ForwardHooks {
+  audit?: GrantAudit;
+  /**
+   * Runs on exactly what will be sent, after the secret's own policy (hosts, placement) and
+   * before anything leaves; a throw refuses the request (audited, nothing sent).
+   */
+  beforeSend?: (prepared: PreparedForward) => void | Promise<void>;
+}
+
 /**
  * Runs one forward request: `tokenHash` is the caller's session token (checked here, with the
  * first secret's membership and item), `t0` when its handling began (for the audit's duration).
@@ -227,12 +255,26 @@ export async function runForward(
   outgoing: ServerResponse,
   t0: number,
 ): Promise<ForwardOutcome> {
+  return forwardAuthorized(core, await authorize(core, tokenHash, text), outgoing, t0);
+}
+
+/**
+ * The engine behind every source of authorisation: prepare (decryption, host policy, placement,
+ * substitution), the source's own last check, then queue or send, scrub and audit.
+ */
+export async function forwardAuthorized(
+  core: ForwardCore,
+  auth: AuthorizedForward,
+  outgoing: ServerResponse,
+  t0: number,
+  hooks?: ForwardHooks,
+): Promise<ForwardOutcome> {
   const forwarder = core.forwarder;
-  const { accountId, req, first } = await authorize(core, tokenHash, text);
+  const { accountId, req, first } = auth;
   const loading = core.ensureCrypto();
   if (loading) await loading;
 
-  const audit = new AuditRecorder(forwarder, accountId, req, t0);
+  const audit = new AuditRecorder(forwarder, accountId, req, t0, hooks?.audit);
   let prepared: PreparedForward | undefined;
   try {
     prepared = await prepareForward(
@@ -242,6 +284,7 @@ export async function runForward(
       audit.targets,
       first,
     );
+    if (hooks?.beforeSend) await hooks.beforeSend(prepared);
   } catch (err) {
     // A vault the account is not a member of is not "known": no row in someone else's log.
     if (err instanceof KeyholeError && err.code !== 'FORBIDDEN') audit.record(null, err.code);

@@ -1,0 +1,338 @@
+// Grants through a real relay process (SQLite), from Node: a non-browser client can forge any
+// Origin, so everything here is what the relay itself enforces — origin, method, path, rate per
+// visitor, quota, expiry, body cap, revocation, a deleted secret, a removed member, a DB writer
+// who widens or moves a policy — plus audit rows and the at-rest / log scans (invariants 3, 7).
+import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initCrypto } from '../../shared/crypto/index.js';
+import type { SecretRef } from '../../shared/protocol/forward.js';
+import { startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { grantForward, makeGrant, preflight, type MadeGrant } from './grant-fixtures.js';
+import { call } from './relay-fixtures.js';
+
+const SECRET = 'sk-grant-canary-5f2b9c0e41d7a3';
+const APP = 'https://app.example';
+const EVIL = 'https://evil.example';
+
+let w: ForwardWorld;
+let ref: SecretRef;
+const grants: MadeGrant[] = [];
+
+const tpl = (path = '/reflect', method = 'POST', extra: Record<string, unknown> = {}) => ({
+  request: {
+    url: `${w.api.url}${path}`,
+    method,
+    headers: { authorization: 'Bearer $CLIENT_SECRET' },
+    ...extra,
+  },
+});
+
+async function grant(over: Parameters<typeof makeGrant>[3] = {}): Promise<MadeGrant> {
+  const g = await makeGrant(w.relay.url, w.token, ref, over);
+  grants.push(g);
+  return g;
+}
+
+beforeAll(async () => {
+  await initCrypto();
+  // The test client connects from 127.0.0.1: believe its X-Forwarded-For (one proxy in front).
+  w = await startForwardWorld({ KEYHOLE_TRUST_PROXY: '127.0.0.1' });
+  ref = await w.addSecret({
+    name: 'openai',
+    type: 'bearer',
+    value: SECRET,
+    allowedHosts: [`http://${w.api.hostPort}`],
+  });
+});
+
+afterAll(async () => {
+  await w?.stop();
+});
+
+describe('grant forward: origin and CORS', () => {
+  it('an allowed origin gets the answer, with CORS for that origin only; the secret is substituted and scrubbed', async () => {
+    const g = await grant();
+    w.api.clear();
+    const r = await grantForward(w.relay.url, g, tpl());
+    expect(r.status).toBe(200);
+    expect(r.acao).toBe(APP);
+    expect(r.headers.get('vary')).toMatch(/origin/i);
+    expect(w.api.requests[0]?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(r.text).not.toContain(SECRET);
+    expect(r.text).toContain('[REDACTED]');
+  });
+
+  it('another origin, or none, is refused before anything is sent, with no CORS headers', async () => {
+    const g = await grant();
+    w.api.clear();
+    for (const origin of [EVIL, 'https://app.example.evil.example', 'http://app.example', null]) {
+      const r = await grantForward(w.relay.url, g, tpl(), { origin });
+      expect(r.status).toBe(403);
+      expect(r.code).toBe('ORIGIN_NOT_ALLOWED');
+      expect(r.acao).toBeUndefined();
+    }
+    expect(w.api.requests).toHaveLength(0);
+  });
+
+  it('the preflight is answered for the exact origins only', async () => {
+    const g = await grant({ origins: [APP, 'http://localhost:5173'] });
+    expect(await preflight(w.relay.url, g.id, APP)).toEqual({ status: 204, acao: APP });
+    const local = await preflight(w.relay.url, g.id, 'http://localhost:5173');
+    expect(local.acao).toBe('http://localhost:5173');
+    const evil = await preflight(w.relay.url, g.id, EVIL);
+    expect(evil.status).toBe(403);
+    expect(evil.acao).toBeUndefined();
+    const unknown = await preflight(w.relay.url, 'AAAAAAAAAAAAAAAAAAAAAA', APP);
+    expect(unknown.acao).toBeUndefined();
+  });
+});
+
+describe('grant forward: a forged Origin gets no further than the policy', () => {
+  it('method', async () => {
+    const g = await grant({ methods: ['POST'] });
+    w.api.clear();
+    const r = await grantForward(w.relay.url, g, tpl('/reflect', 'DELETE'));
+    expect(r.code).toBe('HOST_NOT_ALLOWED');
+    expect((await grantForward(w.relay.url, g, tpl('/reflect', 'POST'))).status).toBe(200);
+    expect(w.api.requests.map((q) => q.method)).toEqual(['POST']);
+  });
+
+  it('path prefixes, on segment boundaries, with no encoded way out', async () => {
+    const g = await grant({ paths: ['/reflect'] });
+    w.api.clear();
+    expect((await grantForward(w.relay.url, g, tpl('/reflect'))).status).toBe(200);
+    expect((await grantForward(w.relay.url, g, tpl('/reflect/x?y=1'))).status).toBe(200);
+    for (const path of ['/json', '/reflectx', '/reflect/%2e%2e/json', '/reflect%2f..%2fjson']) {
+      const r = await grantForward(w.relay.url, g, tpl(path));
+      expect(r.code, path).toBe('HOST_NOT_ALLOWED');
+    }
+    // A placeholder in the path cannot move it outside the prefix either (checked after substitution).
+    const r = await grantForward(w.relay.url, g, {
+      request: { url: `${w.api.url}/reflect/$CLIENT_SECRET`, method: 'GET' },
+    });
+    expect(
+      r.code === undefined || r.code === 'HOST_NOT_ALLOWED' || r.code === 'PLACEMENT_NOT_ALLOWED',
+    ).toBe(true);
+    expect(w.api.requests.map((q) => q.path.split('?')[0])).not.toContain('/json');
+  });
+
+  it("the secret's own allowed hosts still hold (a grant narrows, never widens)", async () => {
+    const g = await grant();
+    w.other.clear();
+    const r = await grantForward(w.relay.url, g, {
+      request: {
+        url: `${w.other.url}/reflect`,
+        headers: { authorization: 'Bearer $CLIENT_SECRET' },
+      },
+    });
+    expect(r.code).toBe('HOST_NOT_ALLOWED');
+    expect(w.other.requests).toHaveLength(0);
+  });
+
+  it('rate per visitor per minute (client IP through the trusted proxy)', async () => {
+    const g = await grant({ ratePerMinute: 3 });
+    const a = { xff: '203.0.113.7' };
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 4; i++) codes.push((await grantForward(w.relay.url, g, tpl(), a)).code);
+    expect(codes).toEqual([undefined, undefined, undefined, 'RATE_LIMITED']);
+    const limited = await grantForward(w.relay.url, g, tpl(), a);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.acao).toBe(APP); // the page can read why
+    // Another visitor has a rate of its own.
+    expect((await grantForward(w.relay.url, g, tpl(), { xff: '203.0.113.8' })).status).toBe(200);
+  });
+
+  it('quota per day for the whole grant, whoever asks', async () => {
+    const g = await grant({ quotaPerDay: 4 });
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 6; i++)
+      codes.push((await grantForward(w.relay.url, g, tpl(), { xff: `198.51.100.${i}` })).code);
+    expect(codes).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+    ]);
+  });
+
+  it('a visitor over its rate does not eat the quota of the others', async () => {
+    const g = await grant({ ratePerMinute: 1, quotaPerDay: 3 });
+    for (let i = 0; i < 10; i++) await grantForward(w.relay.url, g, tpl(), { xff: '192.0.2.1' });
+    expect((await grantForward(w.relay.url, g, tpl(), { xff: '192.0.2.2' })).status).toBe(200);
+    expect((await grantForward(w.relay.url, g, tpl(), { xff: '192.0.2.3' })).status).toBe(200);
+    expect((await grantForward(w.relay.url, g, tpl(), { xff: '192.0.2.4' })).code).toBe(
+      'RATE_LIMITED',
+    );
+  });
+
+  it('body size cap', async () => {
+    const g = await grant({ maxBodyBytes: 400 });
+    const r = await grantForward(
+      w.relay.url,
+      g,
+      tpl('/reflect', 'POST', { data: 'x'.repeat(500) }),
+    );
+    expect(r.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await grantForward(w.relay.url, g, tpl())).status).toBe(200);
+  });
+
+  it('expiry', async () => {
+    const g = await grant({ expiresAt: Date.now() + 1500 });
+    expect((await grantForward(w.relay.url, g, tpl())).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1700));
+    const r = await grantForward(w.relay.url, g, tpl());
+    expect(r.code).toBe('GRANT_INVALID');
+  });
+});
+
+describe('grant forward: the token', () => {
+  it('a wrong key, a wrong id, a malformed token are all GRANT_INVALID', async () => {
+    const g = await grant();
+    const other = await grant();
+    const wrongKey = `${g.token.slice(0, 30)}${g.token[30] === 'A' ? 'B' : 'A'}${g.token.slice(31)}`;
+    for (const [id, token] of [
+      [g.id, wrongKey],
+      [other.id, g.token],
+      [g.id, 'khg_short'],
+      [g.id, g.token.slice(4)],
+    ] as const) {
+      const r = await grantForward(w.relay.url, { id, token }, tpl());
+      expect(r.code, token).toBe('GRANT_INVALID');
+    }
+  });
+
+  it('revocation counts at the very next request', async () => {
+    const g = await grant();
+    expect((await grantForward(w.relay.url, g, tpl())).status).toBe(200);
+    const revoked = await call(w.relay.url, 'DELETE', `/v1/grants/${g.id}`, { token: w.token });
+    expect(revoked.status).toBe(200);
+    const r = await grantForward(w.relay.url, g, tpl());
+    expect(r.code).toBe('GRANT_INVALID');
+    expect(r.acao).toBe(APP);
+  });
+
+  it('a database writer can neither widen a policy nor move one to another grant', async () => {
+    const g = await grant();
+    const wide = await grant({ origins: [APP, EVIL] });
+    const db = new Database(w.dbPath);
+    try {
+      // Widening the clear copy lets a preflight through, not a request.
+      db.prepare('update grants set cors_origins = ? where id = ?').run(
+        JSON.stringify([APP, EVIL]),
+        g.id,
+      );
+      expect((await preflight(w.relay.url, g.id, EVIL)).status).toBe(204);
+      const r = await grantForward(w.relay.url, g, tpl(), { origin: EVIL });
+      expect(r.code).toBe('ORIGIN_NOT_ALLOWED');
+      expect(r.acao).toBeUndefined();
+      // The wider policy of another grant, copied over: bound to its own grant id.
+      const other = db.prepare('select policy from grants where id = ?').get(wide.id) as {
+        policy: string;
+      };
+      db.prepare('update grants set policy = ? where id = ?').run(other.policy, g.id);
+      expect((await grantForward(w.relay.url, g, tpl(), { origin: EVIL })).code).toBe(
+        'GRANT_INVALID',
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it("a secret's grants end when it is deleted; a member's when they leave the vault", async () => {
+    const doomed = await w.addSecret({
+      name: 'doomed',
+      type: 'bearer',
+      value: 'sk-doomed-1',
+      allowedHosts: [`http://${w.api.hostPort}`],
+    });
+    const g1 = await makeGrant(w.relay.url, w.token, doomed);
+    expect((await grantForward(w.relay.url, g1, tpl())).status).toBe(200);
+    const db = new Database(w.dbPath);
+    try {
+      db.prepare("update items set deleted = 1, data = '', wrapped_key = '' where id = ?").run(
+        doomed.itemId,
+      );
+      expect((await grantForward(w.relay.url, g1, tpl())).code).toBe('GRANT_INVALID');
+      const g2 = await grant();
+      expect((await grantForward(w.relay.url, g2, tpl())).status).toBe(200);
+      db.prepare('update vault_members set removed_at = ? where account_id = ?').run(
+        Date.now(),
+        w.accountId,
+      );
+      try {
+        expect((await grantForward(w.relay.url, g2, tpl())).code).toBe('GRANT_INVALID');
+      } finally {
+        db.prepare('update vault_members set removed_at = null where account_id = ?').run(
+          w.accountId,
+        );
+      }
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('grant forward: audit and scans', () => {
+  it('audits each use with the grant id, origin, host, method, status and a keyed visitor hash', async () => {
+    const g = await grant();
+    await grantForward(w.relay.url, g, tpl(), { xff: '203.0.113.99' });
+    await grantForward(w.relay.url, g, tpl(), { origin: EVIL, xff: '203.0.113.99' });
+    await new Promise((r) => setTimeout(r, 600)); // audit batches every 250 ms
+    const db = new Database(w.dbPath, { readonly: true });
+    try {
+      const rows = db
+        .prepare('select * from audit_log where grant_id = ? order by created_at')
+        .all(g.id) as Array<Record<string, unknown>>;
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toMatchObject({
+        origin: APP,
+        host: w.api.hostPort,
+        method: 'POST',
+        status: 200,
+      });
+      expect(rows[1]).toMatchObject({ origin: EVIL, error_code: 'ORIGIN_NOT_ALLOWED' });
+      expect(rows[0]!.visitor).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(rows[0]!.visitor).toBe(rows[1]!.visitor);
+      expect(JSON.stringify(rows)).not.toContain('203.0.113.99');
+    } finally {
+      db.close();
+    }
+    const listed = await call(w.relay.url, 'GET', '/v1/grants', { token: w.token });
+    const mine = (
+      listed.json as { grants: Array<{ id: string; uses: number; state: string }> }
+    ).grants.find((x) => x.id === g.id);
+    expect(mine).toMatchObject({ uses: 2, state: 'live' });
+  });
+
+  it('no token, grant key, item key or secret in any relay log line or the database file', async () => {
+    await new Promise((r) => setTimeout(r, 400));
+    const logs = w.relay.output();
+    const dbText = ['', '-wal', '-shm']
+      .map((s) => {
+        try {
+          return readFileSync(w.dbPath + s).toString('latin1');
+        } catch {
+          return '';
+        }
+      })
+      .join('\n');
+    expect(grants.length).toBeGreaterThan(5);
+    for (const g of grants) {
+      const keyB64 = Buffer.from(g.grantKey).toString('base64url');
+      const keyHex = Buffer.from(g.grantKey).toString('hex');
+      for (const needle of [g.token, g.token.slice(4), keyB64, keyHex]) {
+        expect(logs).not.toContain(needle);
+        expect(dbText).not.toContain(needle);
+      }
+    }
+    for (const needle of [SECRET, ref.itemKey]) {
+      expect(logs).not.toContain(needle);
+      expect(dbText).not.toContain(needle);
+    }
+    expect(logs).toContain('/v1/grants/'); // the request log did run
+  });
+});
