@@ -53,6 +53,7 @@ function decoy(name: string): SecretEntry {
     vaultId: 'decoy',
     itemId: 'decoy',
     revision: 0,
+    version: 0,
     updatedAt: 0,
     itemKey: DECOY_KEY,
     payload: {
