@@ -271,6 +271,12 @@ export class Scrubber {
     return this.patterns.length > 0;
   }
 
+  /** The forms as JS text, lower-cased (for a stage that works on decoded text: sse-scrub.ts). */
+  textForms(): string[] {
+    if (this.asciiOnly) return this.patterns;
+    return [...this.patterns.filter((p) => ASCII_RE.test(p)), ...this.utf16Patterns];
+  }
+
   /**
    * Scrubs a header value. Node hands values over as latin1 strings (one character a byte), but a
    * value may also hold the secret's own characters (an upstream writing `é` as the byte 0xE9), so
