@@ -556,6 +556,29 @@ describe('forward: secrets that sign and mint', () => {
       expect(m.seen.length).toBe(calls + 3);
     });
 
+    it('a refresh that fails is the answer (the token endpoint’s status), never a loop', async () => {
+      m.google.issuers.set('gone@proj.iam.gserviceaccount.com', {
+        ...m.google.issuers.get('sa@proj.iam.gserviceaccount.com')!,
+      });
+      const ref = await add(
+        'gone',
+        'jwt',
+        config('jwt', { ...saJson(), client_email: 'gone@proj.iam.gserviceaccount.com' }),
+      );
+      const req = fwd(
+        { url: `${m.url}/google/v1/gone`, headers: { Authorization: 'Bearer $CLIENT_SECRET' } },
+        [ref],
+      );
+      expect((await forward(req)).status, refusal()).toBe(200);
+      m.google.issuers.delete('gone@proj.iam.gserviceaccount.com');
+      m.revokeAll();
+      const calls = m.seen.length;
+      const res = await forward(req);
+      expect(res.json.error.code).toBe('UPSTREAM_ERROR');
+      expect(res.json.error.status).toBe(400);
+      expect(m.seen.length).toBe(calls + 2); // API 401, token endpoint refused: no second API call
+    });
+
     it('the retry works for queued/polled requests too', async () => {
       const gcp = await add('gcp3', 'jwt', config('jwt', saJson()));
       const req = {
