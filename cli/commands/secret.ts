@@ -10,6 +10,7 @@ import { isValidAllowedHost } from '../../shared/policy/allowed-hosts.js';
 import { hostHint, originHint } from '../../shared/policy/input-hints.js';
 import { parseAllowedOrigin } from '../../shared/policy/origins.js';
 import {
+  MAX_PLACEMENTS,
   defaultPlacement,
   isValidPlacement,
   needsPlacementReview,
@@ -111,12 +112,12 @@ Run \`keyhole secret <sub-command> --help\` for details.`;
 
 const EDIT_OPTIONS = {
   host: { type: 'string', multiple: true },
-  place: { type: 'string', multiple: true },
   origin: { type: 'string', multiple: true },
   type: { type: 'string' },
   vault: { type: 'string' },
   description: { type: 'string' },
   agent: { type: 'string' },
+  place: { type: 'string', multiple: true },
 } as const;
 
 export const secret: Command = withSubCommands('secret', HELP, {
@@ -312,8 +313,11 @@ function checkPlaces(places: string[] | undefined): string[] | undefined {
   if (!places || places.length === 0) return undefined;
   for (const place of places) {
     if (!isValidPlacement(place))
-      throw new UsageError(`Not a valid --place ${JSON.stringify(place)}: use ${PLACE_HELP}.`);
+      throw new UsageError(
+        `Not a valid --place ${JSON.stringify(place.slice(0, 60))}: use ${PLACE_HELP}.`,
+      );
   }
+  if (places.length > MAX_PLACEMENTS) throw new UsageError(`At most ${MAX_PLACEMENTS} --place.`);
   return [...new Set(places)];
 }
 
