@@ -16,6 +16,8 @@ export default defineConfig({
             'test/fuzz/**/*.test.ts',
           ],
           testTimeout: 20_000,
+          // Security suites start a real relay in beforeAll: 10 s is too short on a loaded 2-core box.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -3,18 +3,23 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './output.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+type WithHelp<O extends Options> = O & { help: { type: 'boolean'; short: 'h' } };
+/** What parse() returns, named so the project's declaration output can refer to it. */
+export type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: WithHelp<O>; allowPositionals: true; strict: true }>
+>;
 
 export function parse<O extends Options>(
   argv: string[],
   options: O,
   command: string,
   positionals = 0,
-) {
-  let parsed;
+): Parsed<O> {
+  let parsed: Parsed<O>;
   try {
     parsed = parseArgs({
       args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as WithHelp<O>,
       allowPositionals: true,
       strict: true,
     });

@@ -4,6 +4,7 @@
 import {
   RelayClient,
   VaultStore,
+  ensureSignKeys,
   loadCache,
   login,
   pullAll,
@@ -11,6 +12,7 @@ import {
   unlockOffline,
   type Session,
   type SyncConflict,
+  type VaultFailure,
 } from '../shared/client/index.js';
 import { initCrypto, toBase64url } from '../shared/crypto/index.js';
 import { KeyholeError } from '../shared/errors.js';
@@ -55,14 +57,17 @@ export async function openVault(options: { sync: boolean }): Promise<OpenVault> 
   let unlocked;
   let authKey: Uint8Array | null = null;
   let token = stored.token;
+  let keys;
   if (bundle.success) {
     ({ unlocked, authKey } = unlockOffline(config.accountId, password, bundle.data));
+    keys = bundle.data;
   } else {
     // No cached bundle (first run after an upgrade, or a damaged file): a full login.
     const session = await login(config.relayUrl, config.email, password);
     saveLogin(session);
     unlocked = session.unlocked;
     token = session.token;
+    keys = session.keys;
   }
 
   const relay = new RelayClient({
@@ -79,18 +84,28 @@ export async function openVault(options: { sync: boolean }): Promise<OpenVault> 
       return res.token;
     },
   });
+  // An account made before signing keys gets one now (migration in place, docs/vault-format.md §15).
+  if (!unlocked.signKeys) writeKeys(await ensureSignKeys(relay, unlocked, keys));
   const store = new VaultStore(unlocked, loadCache(config.accountId, readCache()));
   const save = () => writeCache(store.toCache());
 
   if (options.sync) {
     const report = await syncVaults(relay, store);
     reportConflicts(store, report.conflicts);
+    reportFailures(report.failures ?? []);
     save();
   } else if (store.vaults().length === 0) {
     await pullAll(relay, store);
     save();
+  } else {
+    reportFailures(store.failures());
   }
   return { config, relay, store, save };
+}
+
+/** Names every vault that failed verification; the command goes on with the others. */
+export function reportFailures(failures: VaultFailure[]): void {
+  for (const f of failures) info(`! ${f.code}: ${f.message}`);
 }
 
 /** Tells the user how a conflicting change from another device was settled (nothing lost). */

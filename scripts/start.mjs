@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: build the extension (once, if missing or stale), print where to load it, then run
-// the relay on embedded SQLite in the foreground. Ctrl-C stops the relay gracefully.
+// the relay on embedded SQLite in the foreground — `keyhole relay`, from the built JavaScript in
+// dist/ (bin/keyhole.mjs builds it first when missing or stale: scripts/bundle.mjs). Ctrl-C stops
+// the relay gracefully.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';

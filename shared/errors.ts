@@ -35,6 +35,7 @@ export const INTERNAL_ERROR_CODES = [
   'UNSUPPORTED_FORMAT', // unknown envelope version or algorithm
   'KDF_PARAMS_TOO_WEAK', // argon2id parameters under the floor: refused before deriving
   'FINGERPRINT_MISMATCH',
+  'VAULT_VERIFICATION_FAILED', // a vault's signed state, item versions or member chain do not check out
   'STORE_UNAVAILABLE', // the database cannot be reached or is full
   'NOT_CONFIGURED', // the CLI has no relay / session yet
   'AGENT_NOT_ALLOWED', // keyhole serve / run / mcp: the secret is not enabled for agent use
@@ -73,6 +74,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNSUPPORTED_FORMAT: 400,
   KDF_PARAMS_TOO_WEAK: 400,
   FINGERPRINT_MISMATCH: 400,
+  VAULT_VERIFICATION_FAILED: 502,
   STORE_UNAVAILABLE: 503,
   NOT_CONFIGURED: 400,
   AGENT_NOT_ALLOWED: 403,
@@ -162,6 +164,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UNSUPPORTED_FORMAT: 'Unsupported data format version.',
   KDF_PARAMS_TOO_WEAK: 'The key-derivation parameters are below the safe minimum.',
   FINGERPRINT_MISMATCH: 'The public key fingerprint does not match the expected value.',
+  VAULT_VERIFICATION_FAILED:
+    'This vault failed verification: the relay served a state its writers did not sign. It is skipped.',
   STORE_UNAVAILABLE: 'The relay store is unavailable.',
   NOT_CONFIGURED: 'Keyhole is not set up yet.',
   AGENT_NOT_ALLOWED:

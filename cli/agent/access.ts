@@ -64,7 +64,7 @@ export class AgentAccess {
   /** Every secret this command may use now. */
   enabled(): SecretEntry[] {
     const { store } = this.vault;
-    const vaults = this.vaultId ? [store.resolveVault(this.vaultId)] : store.vaults();
+    const vaults = this.vaultId ? [store.resolveVault(this.vaultId)] : store.usableVaults();
     const seen = new Set<string>();
     const out: SecretEntry[] = [];
     for (const vault of vaults) {

@@ -41,7 +41,7 @@ export async function openForAgents(
 export function allMaskPatterns(access: AgentAccess): MaskPattern[] {
   const { store } = access.vault;
   const out: MaskPattern[] = [];
-  for (const vault of store.vaults()) {
+  for (const vault of store.usableVaults()) {
     for (const { payload } of store.listSecrets(vault.id)) {
       for (const value of maskValues(payload)) out.push({ name: payload.name, value });
     }

@@ -1,14 +1,14 @@
 // `keyhole login --relay URL --email E`: prelogin → derive → login → unlock, then sync the vaults.
-import { login as loginAccount } from '../../shared/client/account.js';
+import { ensureSignKeys, login as loginAccount } from '../../shared/client/account.js';
 import { VaultStore, emptyCache, loadCache } from '../../shared/client/vault-store.js';
 import { syncVaults } from '../../shared/client/sync.js';
 import { RelayClient } from '../../shared/client/relay-client.js';
 import { parse, refusePasswordFlag, required } from '../args.js';
 import type { Command } from '../command.js';
-import { clearSessionState, readCache, readConfig, writeCache } from '../home.js';
+import { clearSessionState, readCache, readConfig, writeCache, writeKeys } from '../home.js';
 import { EXIT_OK, info } from '../output.js';
 import { readPassword } from '../password.js';
-import { reportConflicts, saveLogin } from '../unlock.js';
+import { reportConflicts, reportFailures, saveLogin } from '../unlock.js';
 
 export const login: Command = {
   help: `Usage: keyhole login [--relay URL] [--email E]
@@ -43,6 +43,8 @@ Example:
     saveLogin(session);
 
     const relay = new RelayClient({ baseUrl: session.relayUrl, token: session.token });
+    if (!session.unlocked.signKeys)
+      writeKeys(await ensureSignKeys(relay, session.unlocked, session.keys));
     const cache = sameAccount
       ? loadCache(session.accountId, readCache())
       : emptyCache(session.accountId);
@@ -50,8 +52,10 @@ Example:
     const report = await syncVaults(relay, store);
     writeCache(store.toCache());
     reportConflicts(store, report.conflicts);
-    const count = store.vaults().reduce((n, v) => n + store.listSecrets(v.id).length, 0);
-    const vaults = store.vaults().length;
+    reportFailures(report.failures ?? []);
+    const usable = store.usableVaults();
+    const count = usable.reduce((n, v) => n + store.listSecrets(v.id).length, 0);
+    const vaults = usable.length;
     info(
       `✓ Logged in as ${session.email} (${count} secret${count === 1 ? '' : 's'} in ${vaults} vault${vaults === 1 ? '' : 's'})`,
     );

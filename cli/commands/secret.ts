@@ -185,7 +185,10 @@ async function list(argv: string[]): Promise<number> {
     'secret list',
   );
   const { store } = await openVault({ sync: true });
-  const vaults = values.vault ? [store.resolveVault(values.vault)] : store.vaults();
+  // A named vault that fails verification is an error; otherwise failed vaults are skipped
+  // (already reported by name) and the others listed.
+  const vaults = values.vault ? [store.resolveVault(values.vault)] : store.usableVaults();
+  if (values.vault) store.index(vaults[0]!.id);
   const rows = vaults.flatMap((vault) =>
     store.listSecrets(vault.id).map(({ payload }) => ({
       name: payload.name,
@@ -202,6 +205,11 @@ async function list(argv: string[]): Promise<number> {
     info(
       `! ${unreadable} item(s) could not be decrypted with this account's keys and are not shown.`,
     );
+  for (const vault of vaults) {
+    const fp = store.vaultFingerprint(vault.id);
+    const label = vault.kind === 'personal' ? 'personal' : (vault.name ?? vault.id);
+    info(`vault ${label}: state ${fp ?? 'not signed yet'} (compare across devices)`);
+  }
   if (values.json) {
     out(JSON.stringify(rows, null, 2));
     return EXIT_OK;

@@ -4,12 +4,13 @@ import {
   createTeam,
   inviteMember,
   listMembers,
+  memberFingerprint,
   normaliseFingerprint,
   rotateTeam,
   type MemberInfo,
   type RotationResult,
 } from '../../shared/client/team.js';
-import { fingerprint, fromBase64url, initCrypto } from '../../shared/crypto/index.js';
+import { initCrypto } from '../../shared/crypto/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import { KeyBundleSchema, Role } from '../../shared/protocol/index.js';
 import { parse, required } from '../args.js';
@@ -211,6 +212,10 @@ async function members(argv: string[]): Promise<number> {
     out(JSON.stringify(res.members.map(publicFields), null, 2));
     return EXIT_OK;
   }
+  for (const m of res.unverified)
+    info(
+      `! VAULT_VERIFICATION_FAILED: the relay lists ${m.email} as a member, but no owner or admin signed that; ignored.`,
+    );
   const rows = res.members.map((m) => [m.email, m.role, m.fingerprint]);
   for (const line of table([['EMAIL', 'ROLE', 'FINGERPRINT'], ...rows])) out(line);
   if (res.members.some((m) => m.role === 'user')) info(USER_ROLE_NOTICE);
@@ -235,7 +240,7 @@ async function ownFingerprint(argv: string[]): Promise<number> {
   if (!config || !keys.success)
     throw new KeyholeError('NOT_CONFIGURED', 'Log in first: keyhole login --relay URL --email E');
   await initCrypto();
-  out(fingerprint(fromBase64url(keys.data.publicKey)));
+  out(memberFingerprint(keys.data.publicKey, keys.data.signPublicKey));
   info(`(${config.email}) Read this to whoever invites you; they pass it as --fingerprint.`);
   return EXIT_OK;
 }

@@ -63,6 +63,16 @@ export function ApprovalApp(): JSX.Element {
         <dd class="origin" data-testid="approval-origin">
           {head.origin}
         </dd>
+        {head.topOrigin ? (
+          <>
+            <dt>
+              <Icon name="globe" size={14} /> Inside page
+            </dt>
+            <dd class="origin" data-testid="approval-top-origin">
+              {head.topOrigin}
+            </dd>
+          </>
+        ) : null}
         <dt>
           <Icon name="key" size={14} /> Secret
         </dt>

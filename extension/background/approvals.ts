@@ -1,14 +1,23 @@
 // The approval queue: one extension window asks the user about each origin/secret pair in turn.
-// Floods are capped per origin (RATE_LIMITED); clicks in the first moments of a prompt are ignored;
-// closing the window answers "not now" to everything still pending (refused, nothing remembered;
-// the same question is not asked again for a few seconds, so a page cannot re-open it in a loop).
+// The queue is shared fairly per site (extension/background/site.ts): each site — the calling
+// frame's and the top-level page's — may have a few questions waiting, a full queue makes room for
+// a site with fewer by refusing the newest question of the site with the most, and the window
+// shows the sites in turn. Clicks in the first moments of a prompt are ignored. Closing the window
+// answers "not now" to everything still pending (nothing remembered); closing it or denying makes
+// that site quiet for a while (5 s, doubling with each further close or deny, up to 5 min), so
+// neither the page nor its fresh subdomains can re-open the window in a loop.
 import { KeyholeError } from '../../shared/errors.js';
+import { siteOf } from './site.js';
 
 /** `dismiss`: "not now" — the window was closed or the page went away; nothing is remembered. */
 export type Decision = 'once' | 'always' | 'deny' | 'dismiss';
 
-/** After "not now", the same origin/secret question is answered "not now" without a window for this long. */
+/** After "not now" or a deny, the site's questions are answered "not now" without a window for this long (the first time). */
 export const NOT_NOW_QUIET_MS = 5_000;
+/** Each further close or deny doubles the quiet time, up to this. */
+export const MAX_QUIET_MS = 5 * 60_000;
+/** Strikes older than this are forgotten. */
+const STRIKE_MEMORY_MS = 10 * 60_000;
 
 export interface ApprovalPrompt {
   id: string;
@@ -17,6 +26,8 @@ export interface ApprovalPrompt {
   /** scheme://host[:port] of the destination */
   host: string;
   method: string;
+  /** origin of the top-level page (the tab) when the caller is a frame inside another page */
+  topOrigin?: string;
 }
 
 export interface ApprovalView {
@@ -33,6 +44,7 @@ export interface ApprovalDeps {
   now(): number;
   /** called whenever the queue changes (the window re-renders) */
   onChange?(view: ApprovalView): void;
+  /** questions one site (frame or top-level page) may have waiting */
   maxPerOrigin?: number;
   maxTotal?: number;
   clickDelayMs?: number;
@@ -40,6 +52,11 @@ export interface ApprovalDeps {
 
 interface Pending extends ApprovalPrompt {
   resolve(decision: Decision): void;
+  reject(err: KeyholeError): void;
+  /** the calling frame's site and the top-level page's */
+  sites: string[];
+  /** fairness group: the top-level page's site, else the frame's */
+  group: string;
 }
 
 let counter = 0;
@@ -50,8 +67,8 @@ export class ApprovalQueue {
   private opening: Promise<number> | undefined;
   /** when the current head became visible (window shown or previous prompt answered) */
   private headShownAt = 0;
-  /** origin|secret → when the user last closed the window on that question */
-  private readonly dismissedAt = new Map<string, number>();
+  /** site → quiet until, and how many closes/denies lately */
+  private readonly quiet = new Map<string, { until: number; strikes: number; last: number }>();
   readonly maxPerOrigin: number;
   readonly maxTotal: number;
   readonly clickDelayMs: number;
@@ -62,25 +79,92 @@ export class ApprovalQueue {
     this.clickDelayMs = deps.clickDelayMs ?? 500;
   }
 
-  /** Ask the user; RATE_LIMITED when this origin already has too many questions waiting. */
+  /**
+   * Ask the user. "not now" at once while one of the caller's sites is quiet; RATE_LIMITED when a
+   * site already has too many questions waiting, or the queue is full of sites with no more
+   * questions than this one.
+   */
   ask(prompt: Omit<ApprovalPrompt, 'id'>, signal?: AbortSignal): Promise<Decision> {
-    const fromOrigin = this.queue.filter((p) => p.origin === prompt.origin).length;
-    if (fromOrigin >= this.maxPerOrigin || this.queue.length >= this.maxTotal) {
-      return Promise.reject(new KeyholeError('RATE_LIMITED'));
-    }
-    const quietSince = this.dismissedAt.get(key(prompt));
-    if (quietSince !== undefined && this.deps.now() - quietSince < NOT_NOW_QUIET_MS) {
+    const now = this.deps.now();
+    const frameSite = siteOf(prompt.origin);
+    const topSite = prompt.topOrigin ? siteOf(prompt.topOrigin) : frameSite;
+    const sites = frameSite === topSite ? [frameSite] : [frameSite, topSite];
+    if (sites.some((site) => (this.quiet.get(site)?.until ?? 0) > now)) {
       return Promise.resolve('dismiss');
     }
-    const id = `a${++counter}-${this.deps.now()}`;
-    return new Promise<Decision>((resolve) => {
-      const pending: Pending = { ...prompt, id, resolve };
-      this.queue.push(pending);
-      if (this.queue.length === 1) this.headShownAt = this.deps.now();
-      signal?.addEventListener('abort', () => this.settle(id, 'dismiss'));
+    for (const site of sites) {
+      if (this.queue.filter((p) => p.sites.includes(site)).length >= this.maxPerOrigin)
+        return Promise.reject(new KeyholeError('RATE_LIMITED'));
+    }
+    const group = topSite;
+    if (this.queue.length >= this.maxTotal && !this.makeRoomFor(group)) {
+      return Promise.reject(new KeyholeError('RATE_LIMITED'));
+    }
+    const id = `a${++counter}-${now}`;
+    return new Promise<Decision>((resolve, reject) => {
+      const pending: Pending = { ...prompt, id, resolve, reject, sites, group };
+      this.insertFairly(pending);
+      if (this.queue.length === 1) this.headShownAt = now;
+      // A page that takes its question back also quiets its site: ask-and-abort in a loop would
+      // flash the window at the user.
+      signal?.addEventListener('abort', () => {
+        if (this.queue.includes(pending)) this.strike(pending);
+        this.settle(id, 'dismiss');
+      });
       void this.showWindow();
       this.changed();
     });
+  }
+
+  /**
+   * A full queue: the group with the most questions waiting gives up its newest (RATE_LIMITED
+   * for that caller) if it has at least two more than `group`. The visible head is never taken.
+   */
+  private makeRoomFor(group: string): boolean {
+    const counts = new Map<string, number>();
+    for (const p of this.queue) counts.set(p.group, (counts.get(p.group) ?? 0) + 1);
+    let top: string | undefined;
+    for (const [g, n] of counts) if (top === undefined || n > counts.get(top)!) top = g;
+    if (top === undefined || counts.get(top)! < (counts.get(group) ?? 0) + 2) return false;
+    for (let i = this.queue.length - 1; i >= 1; i--) {
+      const p = this.queue[i]!;
+      if (p.group !== top) continue;
+      this.queue.splice(i, 1);
+      p.reject(new KeyholeError('RATE_LIMITED'));
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Round robin between groups: a question goes before the first waiting question (after the
+   * visible head) that is later in its own group's line than this one is in its own.
+   */
+  private insertFairly(p: Pending): void {
+    const rankOf = (i: number): number => {
+      let r = 0;
+      for (let j = 0; j < i; j++) if (this.queue[j]!.group === this.queue[i]!.group) r++;
+      return r;
+    };
+    const mine = this.queue.filter((q) => q.group === p.group).length;
+    for (let i = 1; i < this.queue.length; i++) {
+      if (rankOf(i) > mine) {
+        this.queue.splice(i, 0, p);
+        return;
+      }
+    }
+    this.queue.push(p);
+  }
+
+  /** A close or a deny: the sites of that question stay quiet for a while (doubling). */
+  private strike(p: Pending): void {
+    const now = this.deps.now();
+    for (const site of p.sites) {
+      const q = this.quiet.get(site);
+      const strikes = q && now - q.last < STRIKE_MEMORY_MS ? q.strikes + 1 : 1;
+      const ms = Math.min(MAX_QUIET_MS, NOT_NOW_QUIET_MS * 2 ** (strikes - 1));
+      this.quiet.set(site, { until: now + ms, strikes, last: now });
+    }
   }
 
   /** The user's click, as the approval window reports it. Returns false when it was ignored. */
@@ -89,6 +173,7 @@ export class ApprovalQueue {
     // Only the visible prompt can be answered, and only once it has been on screen long enough.
     if (!head || head.id !== id) return false;
     if (this.deps.now() - this.headShownAt < this.clickDelayMs) return false;
+    if (decision === 'deny') this.strike(head);
     return this.settle(id, decision);
   }
 
@@ -96,9 +181,8 @@ export class ApprovalQueue {
   windowRemoved(windowId: number): void {
     if (windowId !== this.windowId) return;
     this.windowId = undefined;
-    const now = this.deps.now();
     for (const p of [...this.queue]) {
-      this.dismissedAt.set(key(p), now);
+      this.strike(p);
       this.settle(p.id, 'dismiss');
     }
   }
@@ -106,12 +190,13 @@ export class ApprovalQueue {
   view(): ApprovalView {
     const armInMs = Math.max(0, this.clickDelayMs - (this.deps.now() - this.headShownAt));
     return {
-      prompts: this.queue.map(({ id, origin, secretName, host, method }) => ({
+      prompts: this.queue.map(({ id, origin, secretName, host, method, topOrigin }) => ({
         id,
         origin,
         secretName,
         host,
         method,
+        ...(topOrigin !== undefined && topOrigin !== origin ? { topOrigin } : {}),
       })),
       armInMs,
     };
@@ -169,8 +254,4 @@ export class ApprovalQueue {
       for (const p of [...this.queue]) this.settle(p.id, 'dismiss');
     }
   }
-}
-
-function key(p: { origin: string; secretName: string }): string {
-  return `${p.origin}|${p.secretName}`;
 }

@@ -1,5 +1,6 @@
-// Auto-lock after idle: real use (a served page request, a popup action) resets the clock; an open
-// popup does not. chrome.alarms wakes the service worker to check.
+// Auto-lock after idle: the user's own activity (a popup action, a decision in the approval window)
+// resets the clock; a page's calls do not (an approved page calling every minute must not keep the
+// vault unlocked), nor does an open popup. chrome.alarms wakes the service worker to check.
 import { browser } from 'wxt/browser';
 import { getSession, getSettings, KEYS, setSession } from './storage.js';
 

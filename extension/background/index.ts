@@ -58,7 +58,6 @@ export function startBackground(): void {
     allowOrigin: (found, origin) => vault.setOrigin(found.vaultId, found.itemId, origin, true),
     isDenied,
     addDenied,
-    touch: () => touchActivity(),
     forward: (call, sink, signal) => forwardCall(vault, call, sink, signal),
   };
 
@@ -78,7 +77,10 @@ export function startBackground(): void {
           !['once', 'always', 'deny'].includes(m.decision as string)
         )
           return;
-        approvals.decide(m.decide, m.decision as ApprovalToBackground['decision']);
+        // The user's click in the approval window is activity (a page's calls are not: an approved
+        // page calling regularly must not keep the vault unlocked).
+        if (approvals.decide(m.decide, m.decision as ApprovalToBackground['decision']))
+          void touchActivity().catch(() => undefined);
       });
       p.postMessage({ view: approvals.view() } satisfies BackgroundToApproval);
       return;

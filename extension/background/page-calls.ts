@@ -15,6 +15,7 @@ import {
   describeDestination,
   fetchSecretNames,
   requestedName,
+  topOrigin,
 } from './policy.js';
 import type { PageRequest, SenderLike } from './policy.js';
 
@@ -43,14 +44,19 @@ export interface PageCallDeps {
   /** live names in one vault (undefined: all vaults) */
   names(vaultId?: string): Promise<string[]>;
   ask(
-    prompt: { origin: string; secretName: string; host: string; method: string },
+    prompt: {
+      origin: string;
+      secretName: string;
+      host: string;
+      method: string;
+      /** the top-level page's origin (set by servePagePort from the sender's tab) */
+      topOrigin?: string;
+    },
     signal: AbortSignal,
   ): Promise<Decision>;
   allowOrigin(found: FoundSecret, origin: string): Promise<void>;
   isDenied(origin: string, name: string): Promise<boolean>;
   addDenied(origin: string, name: string): Promise<void>;
-  /** real use: resets the idle clock */
-  touch(): Promise<void>;
   forward(call: ApprovedCall, sink: ReplySink, signal: AbortSignal): Promise<void>;
 }
 
@@ -157,7 +163,6 @@ async function runRequest(
   let request: PageRequest | undefined;
   for (const f of found) request = checkPageRequest(params, f.payload.allowedHosts, signs);
   if (!request) throw new KeyholeError('INVALID_REQUEST');
-  await deps.touch();
   await deps.forward({ kind: 'request', origin, request }, sink, signal);
 }
 
@@ -192,7 +197,6 @@ async function runFetch(
     template,
     found.map((f) => f.payload),
   );
-  await deps.touch();
   await deps.forward({ kind: 'fetch', origin, name: names[0] as string, template }, sink, signal);
 }
 
@@ -244,8 +248,13 @@ export interface PortLike {
 }
 
 /** Serve one page port: the first message is the op, a later `cancel` (or a disconnect) aborts it. */
-export function servePagePort(port: PortLike, deps: PageCallDeps): void {
-  const origin = callerOrigin(port.sender, deps.extensionId);
+export function servePagePort(port: PortLike, pageDeps: PageCallDeps): void {
+  const origin = callerOrigin(port.sender, pageDeps.extensionId);
+  // The approval window names the top-level page too, and the queue limits per site by it.
+  const top = topOrigin(port.sender);
+  const deps: PageCallDeps = top
+    ? { ...pageDeps, ask: (prompt, signal) => pageDeps.ask({ ...prompt, topOrigin: top }, signal) }
+    : pageDeps;
   const abort = new AbortController();
   let started = false;
   let open = true;

@@ -17,7 +17,7 @@ export interface SenderLike {
   id?: string;
   origin?: string;
   url?: string;
-  tab?: { id?: number };
+  tab?: { id?: number; url?: string };
   frameId?: number;
 }
 
@@ -38,6 +38,22 @@ export function callerOrigin(sender: SenderLike | undefined, extensionId: string
   }
   if (!origin || origin === 'null' || !/^https?:\/\/[^/]+$/.test(origin)) return null;
   return origin;
+}
+
+/**
+ * The origin of the top-level page the caller runs in (the tab's url; the extension has host
+ * access, so the browser fills it in). Shown in the approval window and used for the queue's
+ * per-site limits; undefined when unknown or not http(s).
+ */
+export function topOrigin(sender: SenderLike | undefined): string | undefined {
+  const url = sender?.tab?.url;
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True for a message from one of our own extension pages (popup, approval window). */

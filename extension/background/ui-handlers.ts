@@ -1,6 +1,5 @@
 // The popup's requests, served by the background. Every action except reading the state counts
 // as real use for the idle lock (an open popup alone does not).
-import { fingerprint } from '../../shared/crypto/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { UiRequest, UiResult, UiState } from '../ui/protocol.js';
 import { forgetDenied, listDenied } from './denied.js';
@@ -29,9 +28,10 @@ async function state(deps: UiDeps): Promise<UiState> {
     unlocked: live !== undefined,
     relayUrl: acct?.relayUrl ?? DEFAULT_RELAY_URL,
     email: acct?.email ?? '',
-    ...(live ? { fingerprint: fingerprint(live.account.keyPair.publicKey) } : {}),
+    ...(live ? { fingerprint: deps.vault.identityFingerprint(live) } : {}),
     ...(acct && !live ? { lock: await lockReason() } : {}),
     secrets: live ? await deps.vault.list() : [],
+    vaults: live ? await deps.vault.vaultStates() : [],
     sync: deps.vault.syncStatus(),
     settings,
     denied,

@@ -1,12 +1,21 @@
 // The unlocked vault in the service worker: sign up / log in / unlock / lock, the ciphertext cache,
 // sync, and secret edits — all through the SDK (shared/client). Raw keys live in memory and in
 // storage.session only; storage.local gets ciphertext.
-import { fromBase64url, initCrypto, toBase64url, wipe } from '../../shared/crypto/index.js';
+import {
+  fromBase64url,
+  generateSignKeyPair,
+  identityFingerprint,
+  initCrypto,
+  toBase64url,
+  wipe,
+} from '../../shared/crypto/index.js';
 import type { UnlockedAccount } from '../../shared/crypto/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { KeyBundle } from '../../shared/protocol/auth.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import {
+  ensureSignKeys,
+  labelOf,
   loadCache,
   login as sdkLogin,
   pushWithMerge,
@@ -45,6 +54,8 @@ interface UnlockedRecord {
   accountKey: string;
   publicKey: string;
   privateKey: string;
+  /** the Ed25519 seed (signs manifests and team statements); absent for a not-yet-migrated account */
+  signSeed?: string;
   /** lets the worker log in again when the relay session expires (kept after an unlock) */
   authKey?: string;
 }
@@ -54,6 +65,17 @@ export interface SyncStatus {
   at?: number;
   error?: string;
   conflicts: SyncConflict[];
+}
+
+/** Per vault, for the popup: its signed-state fingerprint, or why it was refused (issue #13). */
+export interface VaultState {
+  vaultId: string;
+  /** "personal" or the team's name, quoted */
+  name: string;
+  /** compare across devices: equal ⇔ same signed state; null: not signed yet */
+  fingerprint: string | null;
+  /** set when the vault failed verification: it is skipped, the others keep working */
+  failure?: { code: string; message: string };
 }
 
 export interface Live {
@@ -137,6 +159,7 @@ export class VaultService {
     await this.activate(record, unlocked);
     try {
       await this.refreshToken();
+      await this.migrateSignKeys(acct);
     } catch {
       // Offline: the vault is open from the cache; forwarding reports RELAY_UNAVAILABLE.
     }
@@ -150,6 +173,10 @@ export class VaultService {
     if (live) {
       wipe(live.account.accountKey);
       wipe(live.account.keyPair.privateKey);
+      if (live.account.signKeys) {
+        wipe(live.account.signKeys.secretKey);
+        wipe(live.account.signKeys.seed);
+      }
     }
     this.onLock?.();
   }
@@ -192,7 +219,8 @@ export class VaultService {
   async list(): Promise<SecretSummary[]> {
     const live = await this.requireLive();
     const out: SecretSummary[] = [];
-    for (const vault of live.store.vaults()) {
+    // A vault that fails verification is skipped here (and reported by vaultStates()).
+    for (const vault of live.store.usableVaults()) {
       const index = live.store.index(vault.id);
       const entries = [...index.byName.values(), ...index.duplicates];
       for (const e of entries) out.push(summarise(e, vault.name ?? 'Personal'));
@@ -205,6 +233,29 @@ export class VaultService {
         cmp(a.vaultId, b.vaultId) ||
         cmp(a.itemId, b.itemId),
     );
+  }
+
+  /** Each vault's signed-state fingerprint, or the reason it was refused (by name). */
+  async vaultStates(): Promise<VaultState[]> {
+    const live = await this.current();
+    if (!live) return [];
+    const failed = new Map(live.store.failures().map((f) => [f.vaultId, f]));
+    return live.store.vaults().map((v) => {
+      const f = failed.get(v.id);
+      if (f)
+        return {
+          vaultId: v.id,
+          name: f.name,
+          fingerprint: null,
+          failure: { code: f.code, message: f.message },
+        };
+      return { vaultId: v.id, name: labelOf(v), fingerprint: live.store.vaultFingerprint(v.id) };
+    });
+  }
+
+  /** This account's identity fingerprint (X25519 + Ed25519 keys), what teammates compare. */
+  identityFingerprint(live: Live): string {
+    return identityFingerprint(live.account.keyPair.publicKey, live.account.signKeys?.publicKey);
   }
 
   /** A page's lookup by name: personal vault first, then team vaults. */
@@ -226,7 +277,7 @@ export class VaultService {
 
   async allNames(): Promise<string[]> {
     const live = await this.requireLive();
-    return live.store.vaults().flatMap((v) => [...live.store.index(v.id).byName.keys()]);
+    return live.store.usableVaults().flatMap((v) => [...live.store.index(v.id).byName.keys()]);
   }
 
   /** The value fields of one secret, for the popup's explicit "reveal". */
@@ -338,7 +389,25 @@ export class VaultService {
       keys: session.keys,
     } satisfies AccountRecord);
     await this.activate(record, session.unlocked);
+    await this.migrateSignKeys({
+      relayUrl: session.relayUrl,
+      email: session.email,
+      accountId: session.accountId,
+      keys: session.keys,
+    }).catch(() => undefined);
     await this.syncNow().catch(() => undefined);
+  }
+
+  /** An account made before signing keys gets one at this unlock (docs/vault-format.md §15). */
+  private async migrateSignKeys(acct: AccountRecord): Promise<void> {
+    const live = this.live;
+    if (!live || live.account.signKeys) return;
+    const account: UnlockedAccount = live.account;
+    const keys = await ensureSignKeys(live.relay, account, acct.keys);
+    if (!account.signKeys) return;
+    await setLocal(KEYS.account, { ...acct, keys } satisfies AccountRecord);
+    live.record.signSeed = toBase64url(account.signKeys.seed);
+    await setSession(KEYS.unlocked, live.record);
   }
 
   private async activate(record: UnlockedRecord, account: UnlockedAccount): Promise<void> {
@@ -363,6 +432,7 @@ export class VaultService {
         publicKey: fromBase64url(record.publicKey),
         privateKey: fromBase64url(record.privateKey),
       },
+      ...(record.signSeed ? { signKeys: generateSignKeyPair(fromBase64url(record.signSeed)) } : {}),
     };
     if (this.live) return this.live;
     await this.activate(record, account);
@@ -418,11 +488,12 @@ export class VaultService {
 
 function accountKeys(
   u: UnlockedAccount,
-): Pick<UnlockedRecord, 'accountKey' | 'publicKey' | 'privateKey'> {
+): Pick<UnlockedRecord, 'accountKey' | 'publicKey' | 'privateKey' | 'signSeed'> {
   return {
     accountKey: toBase64url(u.accountKey),
     publicKey: toBase64url(u.keyPair.publicKey),
     privateKey: toBase64url(u.keyPair.privateKey),
+    ...(u.signKeys ? { signSeed: toBase64url(u.signKeys.seed) } : {}),
   };
 }
 

@@ -68,7 +68,8 @@ export function relayCall(pagePort: MessagePort, connect: IsolatedDeps['connect'
 
 /** Listen on the window for call announcements; everything that is not exactly ours is ignored. */
 export function installIsolatedRelay({ win, connect }: IsolatedDeps): void {
-  const ownOrigin = win.location.origin;
+  // self.origin: opaque ('null') in a sandboxed document, whatever its url says.
+  const ownOrigin = win.origin;
   win.addEventListener(
     'message',
     (event: MessageEvent) => {

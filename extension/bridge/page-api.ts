@@ -20,8 +20,10 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
 /** Install the page API on `win`. Returns the API object (also announced through `keyhole:ready`). */
 export function installPageApi(win: Window & typeof globalThis): KeyholePageApi | undefined {
-  const origin = win.location.origin;
-  // An opaque origin (sandboxed frame, data: URL) cannot be answered on its own origin: no bridge.
+  // self.origin, not location.origin: a sandboxed document (iframe or CSP `sandbox` without
+  // allow-same-origin) has an opaque origin although its url has a real one. It cannot be answered
+  // on its own origin, and it must not act as that origin: no bridge.
+  const origin = win.origin;
   if (!origin || origin === 'null') return undefined;
 
   // Captured at document_start, before page scripts can replace them.

@@ -328,6 +328,20 @@ function Account(props: { state: UiState; onState(s: UiState): void }): JSX.Elem
           </code>
         </p>
       ) : null}
+      {(state.vaults ?? []).map((v) => (
+        <p class={v.failure ? 'error' : 'muted'} data-testid="vault-state" key={v.vaultId}>
+          {v.failure ? (
+            <>
+              Vault {v.name}: {v.failure.code}. It is skipped; your other vaults keep working.
+            </>
+          ) : (
+            <>
+              Vault {v.name} state: <code class="fp">{v.fingerprint ?? 'not signed yet'}</code>{' '}
+              (compare across devices)
+            </>
+          )}
+        </p>
+      ))}
       <Field id="idle" label="Lock after idle (minutes)" problem={act.problem}>
         <div class="inline">
           <input

@@ -5,7 +5,7 @@ import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { Role } from '../../shared/protocol/vault.js';
 import type { ApprovalView, Decision } from '../background/approvals.js';
 import type { Settings } from '../background/storage.js';
-import type { SecretSummary, SyncStatus } from '../background/vault-service.js';
+import type { SecretSummary, SyncStatus, VaultState } from '../background/vault-service.js';
 import type {
   TeamAuditRowView,
   TeamMembersView,
@@ -29,6 +29,8 @@ export interface UiState {
   /** the account's key fingerprint (what teammates compare before inviting) */
   fingerprint?: string;
   secrets: SecretSummary[];
+  /** per vault: signed-state fingerprint, or why it failed verification (skipped, named) */
+  vaults?: VaultState[];
   sync: SyncStatus;
   settings: Settings;
   denied: { origin: string; name: string }[];

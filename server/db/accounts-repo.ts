@@ -27,6 +27,9 @@ export function keyBundleOf(account: AccountsTable): KeyBundle {
     wrappedAccountKey: account.wrapped_account_key,
     publicKey: account.public_key,
     wrappedPrivateKey: account.wrapped_private_key,
+    ...(account.sign_public_key && account.wrapped_sign_key
+      ? { signPublicKey: account.sign_public_key, wrappedSignKey: account.wrapped_sign_key }
+      : {}),
   };
 }
 
@@ -49,6 +52,8 @@ export async function createAccount(
           wrapped_account_key: req.keys.wrappedAccountKey,
           public_key: req.keys.publicKey,
           wrapped_private_key: req.keys.wrappedPrivateKey,
+          sign_public_key: req.keys.signPublicKey ?? null,
+          wrapped_sign_key: req.keys.wrappedSignKey ?? null,
           created_at: now,
         })
         .execute();
@@ -73,4 +78,21 @@ export async function createAccount(
       'That account or vault id is already in use; generate new ids.',
     );
   }
+}
+
+/** An account made before signing keys adds its key once; a second call is a CONFLICT. */
+export async function setSignKey(
+  db: Kysely<Database>,
+  accountId: string,
+  signPublicKey: string,
+  wrappedSignKey: string,
+): Promise<void> {
+  const res = await db
+    .updateTable('accounts')
+    .set({ sign_public_key: signPublicKey, wrapped_sign_key: wrappedSignKey })
+    .where('id', '=', accountId)
+    .where('sign_public_key', 'is', null)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1)
+    throw new KeyholeError('CONFLICT', 'This account already has a signing key.');
 }

@@ -15,6 +15,9 @@ export interface AccountsTable {
   wrapped_account_key: string;
   public_key: string;
   wrapped_private_key: string;
+  /** Ed25519 public key and its wrapped seed (null: made before signing keys, not yet migrated) */
+  sign_public_key: string | null;
+  wrapped_sign_key: string | null;
   created_at: number;
 }
 
@@ -35,6 +38,19 @@ export interface VaultsTable {
   /** last revision handed out in this vault */
   revision: number;
   key_generation: number;
+  created_at: number;
+  /** JSON { body, signature } of the latest signed manifest (null: never signed yet) */
+  manifest: string | null;
+  /** its sequence (0: none); a write must bring exactly manifest_seq + 1 */
+  manifest_seq: number;
+}
+
+/** Signed team membership statements, one chain per team vault (seq 0 = creation). */
+export interface TeamStatementsTable {
+  vault_id: string;
+  seq: number;
+  body: string;
+  signature: string;
   created_at: number;
 }
 
@@ -114,6 +130,7 @@ export interface Database {
   sessions: SessionsTable;
   vaults: VaultsTable;
   vault_members: VaultMembersTable;
+  team_statements: TeamStatementsTable;
   items: ItemsTable;
   audit_log: AuditLogTable;
   relay_meta: RelayMetaTable;

@@ -10,6 +10,7 @@ import type {
   PullResponse,
   PushResponse,
   Role,
+  SignedObject,
   VaultSummary,
 } from '../../shared/protocol/vault.js';
 import { invalidating } from './cache-events.js';
@@ -40,6 +41,8 @@ export async function insertVaultWithOwner(
       revision: 0,
       key_generation: 0,
       created_at: now,
+      manifest: null,
+      manifest_seq: 0,
     })
     .execute();
   await tx
@@ -143,9 +146,10 @@ export async function pullItems(
   since: number,
   limit: number,
 ): Promise<PullResponse> {
+  // Revision and manifest come from one row, written together by a push: a consistent pair.
   const vault = await db
     .selectFrom('vaults')
-    .select('revision')
+    .select(['revision', 'manifest'])
     .where('id', '=', vaultId)
     .executeTakeFirstOrThrow();
   const revision = Number(vault.revision);
@@ -159,7 +163,12 @@ export async function pullItems(
     .limit(limit + 1)
     .execute();
   const hasMore = rows.length > limit;
-  return { items: rows.slice(0, limit).map(toItemRecord), revision, hasMore };
+  return {
+    items: rows.slice(0, limit).map(toItemRecord),
+    revision,
+    hasMore,
+    manifest: vault.manifest === null ? null : (JSON.parse(vault.manifest) as SignedObject),
+  };
 }
 
 /**
@@ -172,7 +181,9 @@ export async function pushItems(
   accountId: string,
   writes: ItemWrite[],
   now: number,
+  manifest?: SignedObject,
 ): Promise<PushResponse> {
+  const claimed = manifest === undefined ? undefined : manifestClaim(manifest, vaultId, accountId);
   const ids = writes.map((w) => w.id);
   if (new Set(ids).size !== ids.length) {
     throw new KeyholeError(
@@ -187,13 +198,14 @@ export async function pushItems(
       .updateTable('vaults')
       .set({ revision: sql<number>`revision` })
       .where('id', '=', vaultId)
-      .returning(['revision', 'key_generation'])
+      .returning(['revision', 'key_generation', 'manifest_seq'])
       .executeTakeFirst();
     const member = await requireMembership(tx, vaultId, accountId);
     if (!vault) throw new KeyholeError('NOT_FOUND', 'No such vault.');
     if (!WRITER_ROLES.includes(member.role))
       throw new KeyholeError('FORBIDDEN', 'This role may use secrets but not change them.');
 
+    const manifestSeq = Number(vault.manifest_seq);
     const keyGeneration = Number(vault.key_generation);
     const stale = writes.filter((w) => !w.deleted && w.keyGeneration !== keyGeneration);
     if (stale.length > 0) {
@@ -206,6 +218,16 @@ export async function pushItems(
       );
     }
 
+    if (writes.length === 0) {
+      checkManifestSeq(claimed, manifestSeq);
+      // A manifest alone: the first signature of a vault written before manifests (migration).
+      await tx
+        .updateTable('vaults')
+        .set({ manifest: JSON.stringify(manifest), manifest_seq: claimed!.seq })
+        .where('id', '=', vaultId)
+        .execute();
+      return { revision: Number(vault.revision), items: [] };
+    }
     const existing = await tx
       .selectFrom('items')
       .selectAll()
@@ -225,6 +247,7 @@ export async function pushItems(
     }
     if (conflicted)
       throw new KeyholeError('CONFLICT', undefined, { details: { current: conflicts } });
+    checkManifestSeq(claimed, manifestSeq);
 
     let revision = Number(vault.revision);
     const rows: ItemsTable[] = writes.map((w) => {
@@ -234,9 +257,9 @@ export async function pushItems(
         id: w.id,
         revision,
         deleted: w.deleted ? 1 : 0,
-        // A tombstone keeps no ciphertext.
-        wrapped_key: w.deleted ? '' : w.wrappedKey,
-        data: w.deleted ? '' : w.data,
+        // A tombstone keeps its (authenticated, versioned) ciphertext: it holds no secret.
+        wrapped_key: w.wrappedKey,
+        data: w.data,
         key_generation: w.keyGeneration,
         updated_at: now,
       };
@@ -255,7 +278,68 @@ export async function pushItems(
         })),
       )
       .execute();
-    await tx.updateTable('vaults').set({ revision }).where('id', '=', vaultId).execute();
+    await tx
+      .updateTable('vaults')
+      .set(
+        claimed === undefined
+          ? { revision }
+          : { revision, manifest: JSON.stringify(manifest), manifest_seq: claimed.seq },
+      )
+      .where('id', '=', vaultId)
+      .execute();
     return { revision, items: rows.map((r) => ({ id: r.id, revision: r.revision })) };
   });
+}
+
+/**
+ * What the relay reads from a manifest it is handed: the vault, the writer and the sequence. The
+ * signature is the clients' to check (they hold the keys they trust); the relay only keeps order.
+ */
+export function manifestClaim(
+  manifest: SignedObject,
+  vaultId: string,
+  accountId: string,
+): { seq: number } {
+  let body: unknown;
+  try {
+    body = JSON.parse(manifest.body);
+  } catch {
+    body = null;
+  }
+  const b = body as { kind?: unknown; vaultId?: unknown; signer?: unknown; seq?: unknown } | null;
+  if (
+    b === null ||
+    typeof b !== 'object' ||
+    b.kind !== 'manifest' ||
+    b.vaultId !== vaultId ||
+    typeof b.seq !== 'number' ||
+    !Number.isSafeInteger(b.seq) ||
+    b.seq < 1
+  ) {
+    throw new KeyholeError(
+      'INVALID_REQUEST',
+      'Invalid body: manifest: not a manifest of this vault.',
+    );
+  }
+  if (b.signer !== accountId)
+    throw new KeyholeError('INVALID_REQUEST', 'Invalid body: manifest: signed by another account.');
+  return { seq: b.seq };
+}
+
+/**
+ * Signed state (docs/vault-format.md §12): once a vault has a manifest, every write brings the
+ * next one. A sequence that does not follow is another writer's race: CONFLICT, never overwrite.
+ */
+export function checkManifestSeq(claimed: { seq: number } | undefined, manifestSeq: number): void {
+  if (claimed === undefined && manifestSeq > 0) {
+    throw new KeyholeError(
+      'INVALID_REQUEST',
+      'This vault is signed: a write must bring its next manifest (update Keyhole).',
+    );
+  }
+  if (claimed !== undefined && claimed.seq !== manifestSeq + 1) {
+    throw new KeyholeError('CONFLICT', 'Another write changed this vault first; pull and retry.', {
+      details: { current: [], reason: 'manifest', manifestSeq },
+    });
+  }
 }

@@ -7,6 +7,7 @@ import type { Dispatcher } from 'undici';
 import { KeyholeError } from '../../shared/errors.js';
 import { responseHeaders } from './headers.js';
 import { Scrubber } from './scrub.js';
+import { SseScrubber } from './sse-scrub.js';
 import type { OutgoingRequest } from './substitute.js';
 import { toKeyholeError } from './upstream-errors.js';
 
@@ -68,6 +69,12 @@ export function execute(
   let head: Buffer | null = Buffer.alloc(0);
   /** a gzip file in the body: decoded, scrubbed and compressed again */
   let file: { gunzip: Transform; gzip: Transform } | null = null;
+  /** an event stream: pieces of a secret spread over events are cut out too (sse-scrub.ts) */
+  let sse: SseScrubber | null = null;
+  const scrubbed = (chunk: Buffer): Buffer => {
+    const out = scrubber.push(chunk);
+    return sse ? sse.push(out) : out;
+  };
   let resolveStarted!: () => void;
   let rejectStarted!: (err: KeyholeError) => void;
   let resolveDone!: (o: ExecuteOutcome) => void;
@@ -172,7 +179,7 @@ export function execute(
       chunk = seen;
     }
     if (file) file.gunzip.write(chunk);
-    else write(scrubber.push(chunk));
+    else write(scrubbed(chunk));
   }
 
   function complete(): void {
@@ -180,13 +187,14 @@ export function execute(
     if (head) {
       const rest = head;
       head = null;
-      write(scrubber.push(rest));
+      write(scrubbed(rest));
     }
     if (file) {
       file.gunzip.end();
       return;
     }
-    const rest = scrubber.end();
+    let rest = scrubber.end();
+    if (sse) rest = Buffer.concat([sse.push(rest), sse.end()]);
     if (rest.length > 0) sink.write(rest);
     sink.end();
     finish();
@@ -220,6 +228,11 @@ export function execute(
         );
         return;
       }
+      if (
+        scrubber.active &&
+        /^\s*text\/event-stream\b/i.test(String(headers['content-type'] ?? ''))
+      )
+        sse = new SseScrubber(scrubber.textForms());
       const encoding = String(headers['content-encoding'] ?? 'identity')
         .trim()
         .toLowerCase();

@@ -15,6 +15,16 @@ const FORM_EXTRA_RE = /[!'()~]/g;
  * innocent text everywhere. The raw value is scrubbed whatever its length.
  */
 const MIN_DERIVED = 4;
+/**
+ * Only the first few values of a request (in the order given: the substituted value first), each
+ * at most this long, get every derived form and the header windows; others (a PEM key, a long
+ * JWT) get the raw, URL, JSON and whole-base64 forms. Hundreds of forms would cost a millisecond
+ * a request.
+ */
+const MAX_FULL_VALUES = 4;
+const MAX_FULL_LENGTH = 512;
+/** Values after this many are scrubbed raw only (the lines of a PEM key the relay never sends). */
+const MAX_BASIC_VALUES = 8;
 /** A header value sharing this many consecutive characters with a secret is redacted whole. */
 export const HEADER_WINDOW = 8;
 
@@ -109,7 +119,7 @@ function escapeAll(value: string, ascii: boolean, table: string[], each: (cp: nu
  * Scrubber), so one form stands for its upper- and lower-case hex, `%xx` and `\\uXXXX` spellings.
  * Empty values yield nothing.
  */
-export function secretForms(value: string): string[] {
+export function secretForms(value: string, full = true): string[] {
   if (value === '') return [];
   // An array, not a Set: hashing long escaped forms costs more than comparing (lengths differ).
   const forms = [value];
@@ -127,8 +137,20 @@ export function secretForms(value: string): string[] {
     const json = JSON.stringify(value).slice(1, -1);
     add(json);
     add(json.replaceAll('/', '\\/'));
+    if (!full) {
+      const bytes = Buffer.from(value, 'utf8');
+      add(bytes.toString('base64'));
+      add(bytes.toString('base64url'));
+      return forms;
+    }
     add(value.replace(HTML_SPECIAL_RE, (c) => NAMED_ENTITY[c]!));
     add(value.replace(HTML_SPECIAL_RE, (c) => (c === "'" ? '&#39;' : NAMED_ENTITY[c]!)));
+  }
+  if (!full) {
+    const bytes = Buffer.from(value, 'utf8');
+    add(bytes.toString('base64'));
+    add(bytes.toString('base64url'));
+    return forms;
   }
   // Every character escaped: `\\uXXXX` (UTF-16 units, as JSON writes), HTML decimal and hex
   // references, and named references where the character has one.
@@ -179,6 +201,12 @@ function foldString(text: string): string {
   return text.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 }
 
+/** Longest first, duplicates dropped (sorting, not hashing: long escaped forms hash slowly). */
+function longestFirstUnique(list: string[]): string[] {
+  list.sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
+  return list.filter((x, i) => i === 0 || x !== list[i - 1]);
+}
+
 /** A form as Node's latin1 view of its UTF-8 bytes, ASCII lowered. */
 function latin1Folded(text: string): string {
   if (ASCII_RE.test(text)) return text.toLowerCase();
@@ -210,28 +238,43 @@ export class Scrubber {
     const folded: string[] = [];
     const utf16: string[] = [];
     let asciiOnly = true;
+    let fullLeft = MAX_FULL_VALUES;
+    let index = 0;
+    const seen = new Set<string>();
     for (const v of values) {
-      if (v === '') continue;
+      if (v === '' || seen.has(v)) continue;
+      seen.add(v);
+      const full = fullLeft > 0 && v.length <= MAX_FULL_LENGTH;
+      if (full) fullLeft--;
+      const rawOnly = index++ >= MAX_BASIC_VALUES;
       // Every form of an ASCII value is ASCII: fold it directly.
       const ascii = ASCII_RE.test(v);
       if (!ascii) asciiOnly = false;
-      const r = ascii ? v.toLowerCase() : latin1Folded(v);
-      if (!raw.includes(r)) raw.push(r);
-      if (!ascii && !raw.includes(foldString(v))) raw.push(foldString(v));
-      for (const f of secretForms(v)) {
+      if (full) {
+        // header windows: the values that get every form
+        raw.push(ascii ? v.toLowerCase() : latin1Folded(v));
+        if (!ascii) raw.push(foldString(v));
+      }
+      for (const f of rawOnly ? [v] : secretForms(v, full)) {
         const x = ascii ? f.toLowerCase() : latin1Folded(f);
-        if (!folded.includes(x)) folded.push(x);
+        folded.push(x);
         if (!ascii) utf16.push(foldString(f));
       }
     }
     this.raw = raw;
-    this.patterns = folded.sort((a, b) => b.length - a.length);
+    this.patterns = longestFirstUnique(folded);
     this.asciiOnly = asciiOnly;
-    this.utf16Patterns = utf16.sort((a, b) => b.length - a.length);
+    this.utf16Patterns = longestFirstUnique(utf16);
   }
 
   get active(): boolean {
     return this.patterns.length > 0;
+  }
+
+  /** The forms as JS text, lower-cased (for a stage that works on decoded text: sse-scrub.ts). */
+  textForms(): string[] {
+    if (this.asciiOnly) return this.patterns;
+    return [...this.patterns.filter((p) => ASCII_RE.test(p)), ...this.utf16Patterns];
   }
 
   /**

@@ -2,6 +2,8 @@
 // the auth key, public keys and ciphertext (DESIGN.md, "Key hierarchy").
 import {
   assertKdfParams,
+  generateSignKeyPair,
+  wrapSignKey,
   createAccountKeys,
   deriveLoginKeys,
   initCrypto,
@@ -15,6 +17,7 @@ import {
   type KdfParams,
   type UnlockedAccount,
 } from '../crypto/index.js';
+import { z } from 'zod';
 import { KeyholeError } from '../errors.js';
 import { Email, type KeyBundle, type LoginResponse } from '../protocol/index.js';
 import { RelayClient } from './relay-client.js';
@@ -163,3 +166,34 @@ function definedOnly<T extends object>(value: T | undefined): Partial<T> {
     if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
 }
+
+/**
+ * Migration in place: an account made before signing keys gets its Ed25519 key at its next unlock
+ * (sealed by the account key like its X25519 key). Returns the bundle to cache from now on; when
+ * another device of the account won the race, this one keeps the old bundle until its next login.
+ */
+export async function ensureSignKeys(
+  relay: RelayClient,
+  unlocked: UnlockedAccount,
+  bundle: KeyBundle,
+): Promise<KeyBundle> {
+  if (unlocked.signKeys) return bundle;
+  const keys = generateSignKeyPair();
+  const signPublicKey = toBase64url(keys.publicKey);
+  const wrappedSignKey = wrapSignKey(unlocked.accountKey, unlocked.accountId, keys);
+  try {
+    await relay.request('POST', '/v1/accounts/sign-key', SetSignKeyResponse, {
+      signPublicKey,
+      wrappedSignKey,
+    });
+  } catch (err) {
+    wipe(keys.secretKey);
+    wipe(keys.seed);
+    if (err instanceof KeyholeError && err.code === 'CONFLICT') return bundle;
+    throw err;
+  }
+  unlocked.signKeys = keys;
+  return { ...bundle, signPublicKey, wrappedSignKey };
+}
+
+const SetSignKeyResponse = z.object({ ok: z.literal(true) });

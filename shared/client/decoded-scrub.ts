@@ -55,9 +55,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 export class DecodedScrubber {
   private readonly secrets: string[];
-  /** bytes of the open candidate (after its opening quote), or null outside any */
-  private open: Uint8Array[] | null = null;
-  private openLength = 0;
+  /** bytes of the open candidate carried over from earlier chunks (after its opening quote) */
+  private carried: Uint8Array = EMPTY;
+  /** a candidate is open (after an unescaped quote, before its closing quote or a control byte) */
+  private open = false;
   private openHasEscape = false;
   /** the previous byte of the open candidate was an unescaped backslash */
   private escaped = false;
@@ -81,101 +82,107 @@ export class DecodedScrubber {
     return out;
   }
 
+  /**
+   * Works on indices into the chunk: what passes unchanged goes out as one view of it; only a
+   * candidate with an escape is decoded, and only one still open at the end is copied and held.
+   */
   push(chunk: Uint8Array): Uint8Array {
     if (!this.active) return chunk;
+    const buf = this.carried.length === 0 ? chunk : concat([this.carried, chunk]);
+    this.carried = EMPTY;
     const out: Uint8Array[] = [];
-    let from = 0; // start of bytes not yet emitted or held
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
-      if (this.open === null) {
+    let emitFrom = 0;
+    let candStart = 0; // where the open candidate's bytes start (after its quote)
+    let open = this.open;
+    let hasEscape = this.openHasEscape;
+    let escaped = this.escaped;
+    const close = (end: number) => {
+      if (hasEscape) {
+        const replaced = this.decide(buf.subarray(candStart, end));
+        if (replaced) {
+          out.push(buf.subarray(emitFrom, candStart), replaced);
+          emitFrom = end;
+        }
+      }
+    };
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i]!;
+      if (!open) {
         if (b === QUOTE) {
-          out.push(chunk.subarray(from, i + 1));
-          this.startCandidate();
-          from = i + 1;
+          open = true;
+          candStart = i + 1;
+          hasEscape = false;
+          escaped = false;
         }
         continue;
       }
-      if (this.escaped) {
-        this.escaped = false;
+      if (escaped) {
+        escaped = false;
         if (b >= 0x20) continue;
       } else if (b === BACKSLASH) {
-        this.escaped = true;
-        this.openHasEscape = true;
+        escaped = true;
+        hasEscape = true;
         continue;
       }
       if (b === QUOTE) {
         // Closes this candidate and opens the next (alignment-free).
-        this.hold(chunk.subarray(from, i));
-        out.push(this.decide(), chunk.subarray(i, i + 1));
-        this.startCandidate();
-        from = i + 1;
+        close(i);
+        candStart = i + 1;
+        hasEscape = false;
+        escaped = false;
       } else if (b < 0x20) {
-        this.hold(chunk.subarray(from, i));
-        out.push(this.decide());
-        this.open = null;
-        from = i;
+        close(i);
+        open = false;
       }
     }
-    if (this.open !== null) {
-      this.hold(chunk.subarray(from));
-      if (this.openLength > MAX_HELD) out.push(this.release());
+    this.open = open;
+    this.openHasEscape = hasEscape;
+    this.escaped = escaped;
+    if (open) {
+      let held = buf.subarray(candStart);
+      if (held.length > MAX_HELD) {
+        const [emit, rest] = this.release(held);
+        out.push(buf.subarray(emitFrom, candStart), emit);
+        held = rest;
+      } else {
+        out.push(buf.subarray(emitFrom, candStart));
+      }
+      this.carried = held.slice();
     } else {
-      out.push(chunk.subarray(from));
+      out.push(buf.subarray(emitFrom));
     }
-    return concat(out);
+    return concat(out.filter((p) => p.length > 0));
   }
 
   end(): Uint8Array {
-    if (this.open === null) return EMPTY;
-    const out = this.decide();
-    this.open = null;
-    return out;
+    if (!this.open) return EMPTY;
+    const bytes = this.carried;
+    this.carried = EMPTY;
+    this.open = false;
+    if (!this.openHasEscape) return bytes;
+    return this.decide(bytes) ?? bytes;
   }
 
-  private startCandidate(): void {
-    this.open = [];
-    this.openLength = 0;
-    this.openHasEscape = false;
-    this.escaped = false;
-  }
-
-  private hold(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.open!.push(bytes.slice());
-    this.openLength += bytes.length;
-  }
-
-  /** The open candidate, scrubbed if its decoded text holds a secret; the candidate is emptied. */
-  private decide(): Uint8Array {
-    const bytes = concat(this.open ?? []);
-    const hadEscape = this.openHasEscape;
-    this.open = [];
-    this.openLength = 0;
-    this.openHasEscape = false;
-    if (!hadEscape) return bytes;
-    const raw = decoder.decode(bytes);
-    const decoded = decodeJsonEscapes(raw);
+  /** The candidate's bytes escaped again with the secret cut out, or null when it holds none. */
+  private decide(bytes: Uint8Array): Uint8Array | null {
+    const decoded = decodeJsonEscapes(decoder.decode(bytes));
     const scrubbed = this.scrubText(decoded);
-    if (scrubbed === decoded) return bytes;
+    if (scrubbed === decoded) return null;
     return encoder.encode(JSON.stringify(scrubbed).slice(1, -1));
   }
 
   /**
    * A long open candidate: if what it holds so far decodes to a secret, scrub and emit it all;
    * otherwise emit all but the last `keep` bytes (cut outside an escape), so any secret still to
-   * be completed lies wholly in what stays held.
+   * be completed lies wholly in what stays held. Returns [to emit, to keep holding].
    */
-  private release(): Uint8Array {
-    const bytes = concat(this.open!);
+  private release(bytes: Uint8Array): [Uint8Array, Uint8Array] {
     if (this.openHasEscape) {
-      const decoded = decodeJsonEscapes(decoder.decode(bytes));
-      const scrubbed = this.scrubText(decoded);
-      if (scrubbed !== decoded) {
-        this.open = [];
-        this.openLength = 0;
+      const replaced = this.decide(bytes);
+      if (replaced) {
         this.openHasEscape = false;
         this.escaped = false;
-        return encoder.encode(JSON.stringify(scrubbed).slice(1, -1));
+        return [replaced, EMPTY];
       }
     }
     // Last position at or before the limit that is not inside an escape sequence.
@@ -186,15 +193,10 @@ export class DecodedScrubber {
       if (bytes[i] === BACKSLASH) i += bytes[i + 1] === 0x75 ? 6 : 2;
       else i += 1;
     }
-    if (cut <= 0) {
-      this.open = [bytes];
-      return EMPTY;
-    }
     // Never cut inside a UTF-8 character.
     while (cut > 0 && (bytes[cut]! & 0xc0) === 0x80) cut--;
-    this.open = [bytes.slice(cut)];
-    this.openLength = bytes.length - cut;
-    return bytes.subarray(0, cut);
+    if (cut <= 0) return [EMPTY, bytes];
+    return [bytes.subarray(0, cut), bytes.subarray(cut)];
   }
 }
 

@@ -5,6 +5,19 @@ import type { RelayClient } from './relay-client.js';
 import { pullAll, pushWithMerge, type SyncReport } from './sync.js';
 import type { SecretEntry, VaultStore } from './vault-store.js';
 
+/** The fields that hold a secret's value, by type (all replaced together by an update). */
+const VALUE_FIELDS = [
+  'value',
+  'username',
+  'password',
+  'fields',
+  'oauth',
+  'sigv4',
+  'hmac',
+  'jwt',
+  'githubApp',
+] as const;
+
 /** The fields `secret update` may change; undefined leaves a field as it is. */
 export type SecretPatch = Partial<Omit<SecretPayload, 'name'>> & { name?: string };
 
@@ -84,6 +97,10 @@ export async function updateSecret(
 ): Promise<WriteResult> {
   const entry = await lookUp(relay, store, vaultId, name);
   const next: Record<string, unknown> = { ...entry.payload };
+  // A new value replaces every value field: an old key (an hmac key, a private key, an oauth
+  // client secret) must not live on in the item after a change of value or type.
+  if (VALUE_FIELDS.some((k) => patch[k] !== undefined))
+    for (const k of VALUE_FIELDS) delete next[k];
   for (const [key, value] of Object.entries(patch)) if (value !== undefined) next[key] = value;
   const payload = validatePayload(next);
   if (payload.name !== name && store.index(vaultId).byName.has(payload.name)) {

@@ -2,9 +2,10 @@
 // with their base revision and, on 409 CONFLICT, pull, merge (merge.ts) and retry — nothing lost.
 import { KeyholeError } from '../errors.js';
 import type { SecretPayload } from '../protocol/secret.js';
+import { StatementsResponse } from '../protocol/team.js';
 import { conflictName, mergeSecret } from './merge.js';
 import type { RelayClient } from './relay-client.js';
-import type { VaultStore } from './vault-store.js';
+import type { VaultFailure, VaultStore } from './vault-store.js';
 
 /** One item whose write met another device's change, and how it was settled. */
 export interface SyncConflict {
@@ -21,6 +22,8 @@ export interface SyncConflict {
 
 export interface SyncReport {
   conflicts: SyncConflict[];
+  /** vaults refused by verification (reported by name, skipped; the others were synced) */
+  failures?: VaultFailure[];
 }
 
 /** A change we want: `ours` null deletes. `base` is what our change was made against. */
@@ -38,10 +41,26 @@ export async function pullAll(relay: RelayClient, store: VaultStore): Promise<vo
   const { vaults } = await relay.listVaults();
   store.applySummaries(vaults);
   for (const vault of vaults) {
-    // Nothing new on the relay: skip the pull round trip.
-    if (store.cachedVault(vault.id).revision === vault.revision && vault.revision > 0) continue;
+    // A team's membership chain comes with every sync: it decides whose signatures count.
+    if (vault.kind === 'team') await pullStatements(relay, store, vault.id);
+    // Nothing new on the relay: skip the pull round trip (unless a refused vault needs a re-pull).
+    const cached = store.cachedVault(vault.id);
+    if (cached.revision === vault.revision && vault.revision > 0) continue;
     await pullVault(relay, store, vault.id);
   }
+}
+
+export async function pullStatements(
+  relay: RelayClient,
+  store: VaultStore,
+  vaultId: string,
+): Promise<void> {
+  const res = await relay.request(
+    'GET',
+    `/v1/teams/${encodeURIComponent(vaultId)}/statements`,
+    StatementsResponse,
+  );
+  store.applyStatements(vaultId, res.statements);
 }
 
 export async function pullVault(
@@ -49,6 +68,8 @@ export async function pullVault(
   store: VaultStore,
   vaultId: string,
 ): Promise<void> {
+  // A fresh pull gets a fresh verdict (a vault refused earlier was emptied to be fetched anew).
+  store.invalidate(vaultId);
   for (let page = 0; page < 10_000; page++) {
     const res = await relay.pull(vaultId, store.cachedVault(vaultId).revision);
     store.applyPull(vaultId, res);
@@ -64,8 +85,10 @@ export async function syncVaults(
 ): Promise<SyncReport> {
   await pullAll(relay, store);
   const conflicts: SyncConflict[] = [];
-  for (const vault of store.vaults()) {
+  const failures = store.failures();
+  for (const vault of store.usableVaults()) {
     if (vault.role === 'user') continue; // read-only members cannot write the fix
+    await signIfUnsigned(relay, store, vault.id);
     const { duplicates } = store.index(vault.id);
     if (duplicates.length === 0) continue;
     const taken = new Set(store.index(vault.id).byName.keys());
@@ -89,7 +112,29 @@ export async function syncVaults(
     const report = await pushWithMerge(relay, store, vault.id, writes, now);
     conflicts.push(...report.conflicts);
   }
-  return { conflicts };
+  return { conflicts, failures };
+}
+
+/**
+ * Migration in place (docs/vault-format.md §15): a vault written before manifests is signed by
+ * its first writer that can sign — its rows as they are now are taken once (trust on first use),
+ * nothing re-encrypted, nothing lost. A team without a membership chain is first chained by an
+ * owner (team.ts). A CONFLICT means someone else signed first: the next pull verifies theirs.
+ */
+export async function signIfUnsigned(
+  relay: RelayClient,
+  store: VaultStore,
+  vaultId: string,
+): Promise<void> {
+  if (store.manifestOf(vaultId) !== null) return;
+  const manifest = store.nextManifest(vaultId, []);
+  if (!manifest) return;
+  try {
+    await relay.push(vaultId, { writes: [], manifest });
+  } catch (err) {
+    if (!(err instanceof KeyholeError) || err.code !== 'CONFLICT') throw err;
+  }
+  await pullVault(relay, store, vaultId);
 }
 
 /**
@@ -106,9 +151,12 @@ export async function pushWithMerge(
   const conflicts: SyncConflict[] = [];
   let pending = writes;
   for (let attempt = 1; pending.length > 0; attempt++) {
-    const batch = pending.map((w) => store.encryptWrite(vaultId, w.itemId, w.ours, w.baseRevision));
+    const batch = store.encryptBatch(
+      vaultId,
+      pending.map((w) => ({ itemId: w.itemId, baseRevision: w.baseRevision, payload: w.ours })),
+    );
     try {
-      await relay.push(vaultId, { writes: batch });
+      await relay.push(vaultId, batch);
       break;
     } catch (err) {
       if (!(err instanceof KeyholeError) || err.code !== 'CONFLICT' || attempt >= MAX_ATTEMPTS)

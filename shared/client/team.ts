@@ -3,16 +3,23 @@
 // sealed and re-wrapped here; the relay only ever sees sealed keys and wrapped item keys.
 import {
   decryptItemData,
-  fingerprint,
   fromBase64url,
+  identityFingerprint,
   newId,
   randomBytes,
   sealEnvelope,
   sealVaultKeyTo,
+  signStatement,
+  toBase64url,
   unwrapItemKey,
   wipe,
+  type SignedStatement,
+  type StatementInput,
+  type VerifiedChain,
 } from '../crypto/index.js';
+import { z } from 'zod';
 import { KeyholeError } from '../errors.js';
+import { statementHash as statementHashOf } from '../crypto/index.js';
 import {
   AddMemberResponse,
   AuditResponse,
@@ -27,8 +34,9 @@ import {
 import type { Role } from '../protocol/vault.js';
 import { normaliseEmail } from './account.js';
 import type { RelayClient } from './relay-client.js';
-import { pullAll } from './sync.js';
-import type { VaultStore, VaultView } from './vault-store.js';
+import { pullAll, pullStatements } from './sync.js';
+import { fail } from './verify.js';
+import { labelOf, type VaultStore, type VaultView } from './vault-store.js';
 
 /** Said wherever a `user` meets a secret: the limit is the client's, not the cryptography's. */
 export const USER_ROLE_NOTICE =
@@ -48,6 +56,7 @@ export function mayManage(role: Role): boolean {
 }
 
 const MAX_ATTEMPTS = 5;
+const OkResponse = z.object({ ok: z.literal(true) });
 
 const enc = encodeURIComponent;
 
@@ -123,10 +132,12 @@ export async function createTeam(
   const vaultKey = randomBytes(32);
   try {
     const wrappedKey = sealVaultKeyTo(store.account.keyPair.publicKey, vaultKey, vaultId, 0);
+    const statement = selfStatement(store, vaultId, 0, '', 'create', 'owner');
     const res = await relay.request('POST', '/v1/teams', CreateTeamResponse, {
       vaultId,
       name: parsed.data,
       wrappedKey,
+      ...(statement ? { statement } : {}),
     });
     await pullAll(relay, store);
     return res;
@@ -140,14 +151,120 @@ export interface PublicKeyInfo extends PublicKeyResponse {
   fingerprint: string;
 }
 
-/** GET /v1/keys/:email, with the fingerprint computed here (never trusted from the relay). */
+/**
+ * GET /v1/keys/:email, with the fingerprint computed here (never trusted from the relay). It
+ * covers the X25519 and the Ed25519 key (identityFingerprint), so the comparison out of band
+ * vouches for both.
+ */
 export async function lookupPublicKey(relay: RelayClient, email: string): Promise<PublicKeyInfo> {
   const res = await relay.request(
     'GET',
     `/v1/keys/${enc(normaliseEmail(email))}`,
     PublicKeyResponse,
   );
-  return { ...res, fingerprint: fingerprint(fromBase64url(res.publicKey)) };
+  return { ...res, fingerprint: memberFingerprint(res.publicKey, res.signPublicKey) };
+}
+
+export function memberFingerprint(publicKey: string, signPublicKey?: string | null): string {
+  return identityFingerprint(
+    fromBase64url(publicKey),
+    signPublicKey ? fromBase64url(signPublicKey) : null,
+  );
+}
+
+/** This account's own identity fingerprint (what `keyhole team fingerprint` prints). */
+export function ownFingerprint(store: VaultStore): string {
+  const { keyPair, signKeys } = store.account;
+  return identityFingerprint(keyPair.publicKey, signKeys?.publicKey ?? null);
+}
+
+/** A statement about this account itself (team creation, or an owner chaining an old team). */
+function selfStatement(
+  store: VaultStore,
+  vaultId: string,
+  seq: number,
+  prev: string,
+  action: 'create' | 'add',
+  role: Role,
+): SignedStatement | undefined {
+  const keys = store.account.signKeys;
+  if (!keys) return undefined;
+  return signStatement(keys, {
+    vaultId,
+    seq,
+    prev,
+    action,
+    subject: store.account.accountId,
+    role,
+    boxKey: toBase64url(store.account.keyPair.publicKey),
+    signKey: toBase64url(keys.publicKey),
+    by: store.account.accountId,
+    at: Date.now(),
+  });
+}
+
+/** Signs the next statement of a verified chain (this account must be an owner or admin in it). */
+function nextStatement(
+  store: VaultStore,
+  chain: VerifiedChain,
+  input: Omit<StatementInput, 'vaultId' | 'seq' | 'prev' | 'by' | 'at'>,
+): SignedStatement {
+  const keys = store.account.signKeys;
+  if (!keys) throw new KeyholeError('INTERNAL', 'This account has no signing key yet.');
+  return signStatement(keys, {
+    ...input,
+    vaultId: chain.vaultId,
+    seq: chain.head.seq + 1,
+    prev: chain.head.hash,
+    by: store.account.accountId,
+    at: Date.now(),
+  });
+}
+
+/**
+ * The team's verified chain, after chaining a team made before signed membership when this
+ * account is its owner (its members as the relay lists them now are taken once: TOFU, documented
+ * in docs/teams.md). null: an old team only an owner can chain; it keeps working unsigned.
+ */
+export async function ensureTeamChain(
+  relay: RelayClient,
+  store: VaultStore,
+  team: VaultView,
+): Promise<VerifiedChain | null> {
+  const chain = store.teamChain(team.id);
+  if (chain || team.role !== 'owner' || !store.account.signKeys) return chain;
+  const res = await relay.request('GET', `/v1/teams/${enc(team.id)}/members`, ListMembersResponse);
+  const keys = store.account.signKeys;
+  const me = store.account.accountId;
+  const genesis = selfStatement(store, team.id, 0, '', 'create', 'owner')!;
+  const statements: SignedStatement[] = [genesis];
+  let prev = genesis;
+  for (const m of res.members) {
+    if (m.accountId === me) continue;
+    const s = signStatement(keys, {
+      vaultId: team.id,
+      seq: statements.length,
+      prev: statementHashOf(prev),
+      action: 'add',
+      subject: m.accountId,
+      role: m.role,
+      boxKey: m.publicKey,
+      signKey: m.signPublicKey ?? null,
+      by: me,
+      at: Date.now(),
+    });
+    statements.push(s);
+    prev = s;
+  }
+  try {
+    await relay.request('POST', `/v1/teams/${enc(team.id)}/statements`, OkResponse, {
+      statements,
+    });
+  } catch (err) {
+    if (!isConflict(err)) throw err; // another owner chained it first
+  }
+  await pullStatements(relay, store, team.id);
+  return store.teamChain(team.id);
 }
 
 /** "3f9a 77c1-0b2e…" → "3F9A-77C1-0B2E-…": people type fingerprints in many ways. */
@@ -188,6 +305,8 @@ export async function inviteMember(
       `Only an owner or an admin of ${team.name ?? team.id} may invite (you are ${team.role}).`,
     );
   }
+  // The chain is verified before any key is sealed to anyone.
+  let chain = await ensureTeamChain(relay, store, team);
   const key = await lookupPublicKey(relay, email);
   await options.onKey?.(key);
   if (
@@ -200,8 +319,18 @@ export async function inviteMember(
     );
   }
   const publicKey = fromBase64url(key.publicKey);
+  const role = options.role ?? 'member';
   for (let attempt = 1; ; attempt++) {
     const vault = store.cachedVault(team.id).summary;
+    const statement = chain
+      ? nextStatement(store, chain, {
+          action: 'add',
+          subject: key.accountId,
+          role,
+          boxKey: key.publicKey,
+          signKey: key.signPublicKey ?? null,
+        })
+      : undefined;
     const wrappedKey = sealVaultKeyTo(
       publicKey,
       store.vaultKey(team.id),
@@ -215,15 +344,20 @@ export async function inviteMember(
         AddMemberResponse,
         {
           accountId: key.accountId,
-          role: options.role ?? 'member',
+          role,
           wrappedKey,
           keyGeneration: vault.keyGeneration,
+          ...(statement ? { statement } : {}),
         },
       );
+      await pullStatements(relay, store, team.id);
       return { member, fingerprint: key.fingerprint };
     } catch (err) {
-      if (conflictReason(err) !== 'key-generation' || attempt >= MAX_ATTEMPTS) throw err;
-      await pullAll(relay, store); // someone rotated: seal the new key instead
+      const reason = conflictReason(err);
+      if ((reason !== 'key-generation' && reason !== 'members') || attempt >= MAX_ATTEMPTS)
+        throw err;
+      await pullAll(relay, store); // someone rotated or changed members: seal and sign anew
+      chain = store.teamChain(team.id);
     }
   }
 }
@@ -232,21 +366,67 @@ export interface MemberInfo extends TeamMember {
   fingerprint: string;
 }
 
+export interface MemberList {
+  team: VaultView;
+  keyGeneration: number;
+  /** members as the team's signed chain has them (keys from the chain, not from the relay) */
+  members: MemberInfo[];
+  /** rows the relay lists that no owner or admin signed: ignored, reported */
+  unverified: TeamMember[];
+  /** false for a team made before signed membership (the relay's list, taken on trust) */
+  signed: boolean;
+}
+
+/**
+ * The team's members, verified: with a chain, only members it holds are shown, with the keys it
+ * holds; a row the relay inserted is listed in `unverified` and used for nothing.
+ */
 export async function listMembers(
   relay: RelayClient,
   store: VaultStore,
   teamRef: string,
-): Promise<{ team: VaultView; keyGeneration: number; members: MemberInfo[] }> {
+): Promise<MemberList> {
   const team = await findTeam(relay, store, teamRef);
+  await pullStatements(relay, store, team.id);
+  const chain = store.teamChain(team.id);
   const res = await relay.request('GET', `/v1/teams/${enc(team.id)}/members`, ListMembersResponse);
-  return {
-    team,
-    keyGeneration: res.keyGeneration,
-    members: res.members.map((m) => ({
+  if (!chain) {
+    return {
+      team,
+      keyGeneration: res.keyGeneration,
+      members: res.members.map((m) => ({
+        ...m,
+        fingerprint: memberFingerprint(m.publicKey, m.signPublicKey),
+      })),
+      unverified: [],
+      signed: false,
+    };
+  }
+  const members: MemberInfo[] = [];
+  const unverified: TeamMember[] = [];
+  for (const m of res.members) {
+    const signed = chain.members.get(m.accountId);
+    if (!signed) {
+      unverified.push(m);
+      continue;
+    }
+    members.push({
       ...m,
-      fingerprint: fingerprint(fromBase64url(m.publicKey)),
-    })),
-  };
+      role: signed.role,
+      publicKey: signed.boxKey,
+      signPublicKey: signed.signKey,
+      fingerprint: memberFingerprint(signed.boxKey, signed.signKey),
+    });
+  }
+  return { team, keyGeneration: res.keyGeneration, members, unverified, signed: true };
+}
+
+/** The refusal for rows the relay lists that the chain does not hold. */
+export function forgedMembers(team: VaultView, unverified: TeamMember[]): KeyholeError {
+  return fail(
+    labelOf(team),
+    `the relay lists ${unverified.map((m) => m.email).join(', ')} as member(s), but no owner or admin signed that; nothing was sealed to them`,
+  );
 }
 
 export interface RotationPlan {
@@ -346,7 +526,10 @@ export async function rotateTeam(
         `Only an owner or an admin of ${team.name ?? team.id} may do that (you are ${team.role}).`,
       );
     }
-    const { members } = await listMembers(relay, store, team.id);
+    await ensureTeamChain(relay, store, team);
+    const { members, unverified } = await listMembers(relay, store, team.id);
+    // Never seal a key to a member the chain does not hold (the relay requires every row it lists).
+    if (unverified.length > 0) throw forgedMembers(team, unverified);
     let target: MemberInfo | undefined;
     if (email !== undefined) {
       const wanted = normaliseEmail(email);
@@ -359,6 +542,18 @@ export async function rotateTeam(
     }
     const fromGeneration = store.cachedVault(team.id).summary.keyGeneration;
     const plan = planRotation(store, team.id, members, target?.accountId);
+    const chain = store.teamChain(team.id);
+    const manifest = store.nextManifest(team.id, []);
+    if (manifest) plan.request.manifest = manifest;
+    if (target && chain) {
+      plan.request.statement = nextStatement(store, chain, {
+        action: 'remove',
+        subject: target.accountId,
+        role: null,
+        boxKey: null,
+        signKey: null,
+      });
+    }
     if (options.beforeSend) await options.beforeSend(plan);
     const path = target
       ? `/v1/teams/${enc(team.id)}/members/${enc(target.accountId)}`

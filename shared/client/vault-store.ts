@@ -1,23 +1,51 @@
 // The user's vaults in memory: the ciphertext cache (what may be persisted), the vault keys and
 // the decrypted name → item index per vault. Network and merging live in sync.ts / secrets.ts.
 import {
-  decryptItemData,
-  encryptItem,
+  decryptItemRecord,
+  encryptItemRecord,
+  itemHash,
   newId,
+  openManifest,
   openSealedVaultKey,
+  peekManifest,
+  signManifest,
+  toBase64url,
   unwrapItemKey,
   unwrapVaultKey,
+  vaultFingerprint,
+  verifyChain,
+  type ManifestEntry,
+  type SignedStatement,
   type UnlockedAccount,
+  type VerifiedChain,
+  type VerifiedManifest,
 } from '../crypto/index.js';
 import { KeyholeError } from '../errors.js';
-import type { ItemRecord, ItemWrite, PullResponse, VaultSummary } from '../protocol/vault.js';
+import type {
+  ItemRecord,
+  ItemWrite,
+  PullResponse,
+  PushRequest,
+  SignedObject,
+  VaultSummary,
+} from '../protocol/vault.js';
 import type { SecretPayload } from '../protocol/secret.js';
+import {
+  advanceSeen,
+  checkChainOrder,
+  checkManifestOrder,
+  checkRecords,
+  fail,
+  type SeenVault,
+} from './verify.js';
 
 /** Serializable, ciphertext only: safe for KEYHOLE_HOME or storage.local. */
 export interface VaultCache {
   version: 1;
   accountId: string;
   vaults: Record<string, CachedVault>;
+  /** what this device accepted per vault (never reset by a re-pull): rollbacks are refused against it */
+  seen?: Record<string, SeenVault>;
 }
 
 export interface CachedVault {
@@ -25,6 +53,31 @@ export interface CachedVault {
   /** the revision pulled up to (the next pull asks `since` it) */
   revision: number;
   items: Record<string, ItemRecord>;
+  /** the signed manifest served with the last pull (null: the vault was never signed) */
+  manifest?: SignedObject | null;
+  /** team vaults: the membership chain served with the last sync */
+  statements?: SignedStatement[];
+}
+
+/** A vault this client refused (docs/vault-format.md §14): reported by name and skipped. */
+export interface VaultFailure {
+  vaultId: string;
+  name: string;
+  code: string;
+  message: string;
+}
+
+/** A vault's verified state: its manifest (null: unsigned, legacy) and team chain (null: none). */
+interface VerifiedVault {
+  manifest: VerifiedManifest | null;
+  chain: VerifiedChain | null;
+}
+
+/** One write of a batch (null payload: delete), as sync.ts hands it over. */
+export interface BatchWrite {
+  itemId: string;
+  baseRevision: number;
+  payload: SecretPayload | null;
 }
 
 /** One decrypted, live item. `itemKey` opens exactly this item (what the relay gets to forward). */
@@ -32,6 +85,8 @@ export interface SecretEntry {
   vaultId: string;
   itemId: string;
   revision: number;
+  /** the writer's version number, authenticated inside the ciphertext (0: written before versions) */
+  version: number;
   updatedAt: number;
   payload: SecretPayload;
   itemKey: Uint8Array;
@@ -76,6 +131,8 @@ export class VaultStore {
   private readonly cache: VaultCache;
   private readonly vaultKeys = new Map<string, Uint8Array>();
   private readonly indexes = new Map<string, VaultIndex>();
+  private readonly verified = new Map<string, VerifiedVault>();
+  private readonly failed = new Map<string, KeyholeError>();
 
   constructor(
     readonly account: UnlockedAccount,
@@ -132,7 +189,14 @@ export class VaultStore {
         old &&
         old.summary.wrappedKey === summary.wrappedKey &&
         old.summary.keyGeneration === summary.keyGeneration;
-      next[summary.id] = sameKey ? { ...old, summary } : { summary, revision: 0, items: {} };
+      next[summary.id] = sameKey
+        ? { ...old, summary }
+        : {
+            summary,
+            revision: 0,
+            items: {},
+            ...(old?.statements ? { statements: old.statements } : {}),
+          };
       if (!sameKey) this.forget(summary.id);
     }
     for (const id of Object.keys(this.cache.vaults)) if (!next[id]) this.forget(id);
@@ -145,7 +209,76 @@ export class VaultStore {
     for (const item of page.items) vault.items[item.id] = item;
     const last = page.items.at(-1);
     vault.revision = page.hasMore && last ? last.revision : Math.max(vault.revision, page.revision);
-    if (page.items.length > 0) this.indexes.delete(vaultId);
+    const manifest = page.manifest ?? null;
+    const manifestChanged = (vault.manifest?.body ?? null) !== (manifest?.body ?? null);
+    if (page.manifest !== undefined) vault.manifest = manifest;
+    if (page.items.length > 0 || manifestChanged) this.invalidate(vaultId);
+  }
+
+  /** A team's membership chain as the relay serves it (verified when the vault is next used). */
+  applyStatements(vaultId: string, statements: SignedStatement[]): void {
+    const vault = this.cachedVault(vaultId);
+    const before = vault.statements?.length ?? 0;
+    const changed =
+      before !== statements.length || vault.statements?.at(-1)?.body !== statements.at(-1)?.body;
+    vault.statements = statements;
+    if (changed) this.invalidate(vaultId);
+  }
+
+  /** Forget a verdict so the next use verifies again (after a fresh pull). */
+  invalidate(vaultId: string): void {
+    this.indexes.delete(vaultId);
+    this.verified.delete(vaultId);
+    this.failed.delete(vaultId);
+  }
+
+  /** Vaults refused by verification since they were last pulled, by name. */
+  failures(): VaultFailure[] {
+    const out: VaultFailure[] = [];
+    for (const v of this.vaults()) {
+      try {
+        this.index(v.id);
+      } catch (err) {
+        if (!(err instanceof KeyholeError) || err.code !== 'VAULT_VERIFICATION_FAILED') throw err;
+        out.push({ vaultId: v.id, name: labelOf(v), code: err.code, message: err.message });
+      }
+    }
+    return out;
+  }
+
+  /** Vaults that verify (a failed one is left out: see failures()). */
+  usableVaults(): VaultView[] {
+    return this.vaults().filter((v) => {
+      try {
+        this.index(v.id);
+        return true;
+      } catch (err) {
+        if (err instanceof KeyholeError && err.code === 'VAULT_VERIFICATION_FAILED') return false;
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * The vault's state fingerprint (§12.4): equal on two devices ⇔ same signed state. null for a
+   * vault not signed yet. Throws VAULT_VERIFICATION_FAILED for a vault that does not verify.
+   */
+  vaultFingerprint(vaultId: string): string | null {
+    this.index(vaultId);
+    const m = this.verified.get(vaultId)?.manifest;
+    return m ? vaultFingerprint(vaultId, m.hash) : null;
+  }
+
+  /** The verified membership chain of a team (null: a team from before signed membership). */
+  teamChain(vaultId: string): VerifiedChain | null {
+    this.index(vaultId);
+    return this.verified.get(vaultId)?.chain ?? null;
+  }
+
+  /** The verified manifest (null: not signed yet). */
+  manifestOf(vaultId: string): VerifiedManifest | null {
+    this.index(vaultId);
+    return this.verified.get(vaultId)?.manifest ?? null;
   }
 
   vaultKey(vaultId: string): Uint8Array {
@@ -166,31 +299,76 @@ export class VaultStore {
     return key;
   }
 
-  /** Decrypts the vault's live items (once; rebuilt after a pull changed something). */
+  /**
+   * Verifies, then decrypts the vault's live items (once; rebuilt after a pull changed something).
+   * A vault that fails verification throws VAULT_VERIFICATION_FAILED naming it, every time until
+   * it is pulled again; its cached rows are dropped so that the next pull fetches them anew.
+   */
   index(vaultId: string): VaultIndex {
     const cached = this.indexes.get(vaultId);
     if (cached) return cached;
+    const refused = this.failed.get(vaultId);
+    if (refused) throw refused;
+    try {
+      return this.build(vaultId);
+    } catch (err) {
+      if (!(err instanceof KeyholeError)) throw err;
+      const vault = this.cachedVault(vaultId);
+      const label = labelOf(vault.summary);
+      let refusal: KeyholeError;
+      if (err.code === 'VAULT_VERIFICATION_FAILED') refusal = err;
+      else if (err.code === 'DECRYPTION_FAILED' || err.code === 'UNSUPPORTED_FORMAT')
+        // The vault key itself does not open (e.g. a membership the relay made up).
+        refusal = fail(label, 'its key does not open with this account');
+      else throw err;
+      vault.items = {};
+      vault.revision = 0;
+      this.vaultKeys.delete(vaultId);
+      this.failed.set(vaultId, refusal);
+      throw refusal;
+    }
+  }
+
+  private build(vaultId: string): VaultIndex {
     const vault = this.cachedVault(vaultId);
+    const state = this.verify(vaultId);
     const key = this.vaultKey(vaultId);
+    const label = labelOf(vault.summary);
     const entries: SecretEntry[] = [];
     const unreadable: string[] = [];
     for (const record of Object.values(vault.items)) {
       if (record.deleted) continue;
+      let itemKey: Uint8Array;
+      let plain;
       try {
-        const itemKey = unwrapItemKey(key, vaultId, record.id, record.wrappedKey);
-        const payload = decryptItemData(itemKey, vaultId, record.id, record.data);
-        entries.push({
-          vaultId,
-          itemId: record.id,
-          revision: record.revision,
-          updatedAt: record.updatedAt,
-          payload,
-          itemKey,
-        });
+        itemKey = unwrapItemKey(key, vaultId, record.id, record.wrappedKey);
+        plain = decryptItemRecord(itemKey, vaultId, record.id, record.data);
       } catch {
         unreadable.push(record.id);
+        continue;
       }
+      const listed = state.manifest?.entries.get(record.id);
+      // The version inside the ciphertext must be the one the signed state lists.
+      if (listed && listed.version !== plain.version)
+        throw fail(
+          label,
+          `item ${record.id} carries version ${plain.version}, not ${listed.version}`,
+        );
+      if (plain.payload === null) {
+        if (state.manifest) throw fail(label, `item ${record.id} is a deletion listed as live`);
+        continue;
+      }
+      entries.push({
+        vaultId,
+        itemId: record.id,
+        revision: record.revision,
+        version: plain.version,
+        updatedAt: record.updatedAt,
+        payload: plain.payload,
+        itemKey,
+      });
     }
+    this.accept(vaultId, state);
     // Oldest first, so that the first writer of a name keeps it.
     entries.sort((a, b) => a.revision - b.revision || (a.itemId < b.itemId ? -1 : 1));
     const index: VaultIndex = { byName: new Map(), byId: new Map(), duplicates: [], unreadable };
@@ -226,7 +404,15 @@ export class VaultStore {
       a.kind === b.kind ? 0 : a.kind === 'personal' ? -1 : 1,
     );
     for (const vault of order) {
-      const entry = this.index(vault.id).byName.get(name);
+      let index: VaultIndex;
+      try {
+        index = this.index(vault.id);
+      } catch (err) {
+        // A vault that fails verification is skipped; the others keep working (no lock-out).
+        if (err instanceof KeyholeError && err.code === 'VAULT_VERIFICATION_FAILED') continue;
+        throw err;
+      }
+      const entry = index.byName.get(name);
       if (entry) return entry;
     }
     throw new KeyholeError('SECRET_NOT_FOUND', `No secret named ${JSON.stringify(name)}.`);
@@ -242,19 +428,187 @@ export class VaultStore {
     return this.index(vaultId).byId.get(itemId)?.payload ?? null;
   }
 
-  /** Encrypts one write (a fresh item key each time; null payload = delete). */
+  /**
+   * Encrypts one write as the item's next version (a fresh item key each time; null payload = an
+   * authenticated tombstone). The vault must verify first: nothing is written on top of a state
+   * this client refused.
+   */
   encryptWrite(
     vaultId: string,
     itemId: string,
     payload: SecretPayload | null,
     baseRevision: number,
-  ): ItemWrite {
-    const keyGeneration = this.cachedVault(vaultId).summary.keyGeneration;
-    if (payload === null) {
-      return { id: itemId, baseRevision, deleted: true, wrappedKey: '', data: '', keyGeneration };
+  ): ItemWrite & { version: number } {
+    this.index(vaultId);
+    const vault = this.cachedVault(vaultId);
+    const keyGeneration = vault.summary.keyGeneration;
+    const current = vault.items[itemId];
+    const version = this.currentVersion(vaultId, itemId) + 1;
+    const prev = current && current.data !== '' ? itemHash(current.data) : '';
+    const { wrappedKey, data, itemKey } = encryptItemRecord(
+      this.vaultKey(vaultId),
+      vaultId,
+      itemId,
+      { version, prev, payload },
+    );
+    itemKey.fill(0);
+    return {
+      id: itemId,
+      baseRevision,
+      deleted: payload === null,
+      wrappedKey,
+      data,
+      keyGeneration,
+      version,
+    };
+  }
+
+  /**
+   * A batch as the relay takes it: every write encrypted as its item's next version and, when this
+   * account can sign here, the vault's next manifest (§12) covering the state after the batch.
+   */
+  encryptBatch(vaultId: string, batch: BatchWrite[]): PushRequest {
+    const writes = batch.map((w) =>
+      this.encryptWrite(vaultId, w.itemId, w.payload, w.baseRevision),
+    );
+    const manifest = this.nextManifest(
+      vaultId,
+      writes.map((w) => ({ id: w.id, version: w.version, deleted: w.deleted, data: w.data })),
+    );
+    return {
+      writes: writes.map(({ version: _v, ...w }) => w),
+      ...(manifest ? { manifest } : {}),
+    };
+  }
+
+  /**
+   * The signed state after `changes`, or null where this account does not sign: an account with
+   * no signing key, a role that may not write, or a team with no membership chain yet (legacy).
+   */
+  nextManifest(
+    vaultId: string,
+    changes: { id: string; version: number; deleted: boolean; data: string }[],
+  ): SignedObject | null {
+    const keys = this.account.signKeys;
+    const vault = this.cachedVault(vaultId);
+    const state = this.verify(vaultId);
+    if (!keys) return null;
+    if (vault.summary.kind === 'team') {
+      const me = state.chain?.members.get(this.account.accountId);
+      if (!me || me.role === 'user') return null;
     }
-    const { wrappedKey, data } = encryptItem(this.vaultKey(vaultId), vaultId, itemId, payload);
-    return { id: itemId, baseRevision, deleted: false, wrappedKey, data, keyGeneration };
+    const entries = new Map<string, ManifestEntry>();
+    if (state.manifest) {
+      for (const [id, e] of state.manifest.entries) entries.set(id, [id, e.version, e.hash]);
+    } else {
+      // First signature of a vault written before manifests: its rows are taken once (TOFU).
+      const versions = new Map(
+        [...this.index(vaultId).byId.values()].map((e) => [e.itemId, e.version]),
+      );
+      for (const r of Object.values(vault.items)) {
+        if (!r.deleted) entries.set(r.id, [r.id, versions.get(r.id) ?? 0, itemHash(r.data)]);
+      }
+    }
+    for (const c of changes) {
+      if (c.deleted) entries.delete(c.id);
+      else entries.set(c.id, [c.id, c.version, itemHash(c.data)]);
+    }
+    const seq = (state.manifest?.seq ?? 0) + 1;
+    return signManifest(keys, this.account.accountId, vaultId, seq, [...entries.values()]);
+  }
+
+  /** The highest version of an item known here (index, signed state, seen-state, a tombstone). */
+  private currentVersion(vaultId: string, itemId: string): number {
+    const vault = this.cachedVault(vaultId);
+    let version = this.index(vaultId).byId.get(itemId)?.version ?? 0;
+    version = Math.max(
+      version,
+      this.verified.get(vaultId)?.manifest?.entries.get(itemId)?.version ?? 0,
+    );
+    version = Math.max(version, this.cache.seen?.[vaultId]?.items[itemId]?.[0] ?? 0);
+    const record = vault.items[itemId];
+    if (record?.deleted && record.data !== '') {
+      try {
+        const itemKey = unwrapItemKey(this.vaultKey(vaultId), vaultId, itemId, record.wrappedKey);
+        version = Math.max(
+          version,
+          decryptItemRecord(itemKey, vaultId, itemId, record.data).version,
+        );
+        itemKey.fill(0);
+      } catch {
+        // a tombstone under an older key generation: the other sources decide
+      }
+    }
+    return version;
+  }
+
+  /** Checks the chain (team) and the manifest against signatures and the seen-state (§14). */
+  private verify(vaultId: string): VerifiedVault {
+    const done = this.verified.get(vaultId);
+    if (done) return done;
+    const vault = this.cachedVault(vaultId);
+    const label = labelOf(vault.summary);
+    const seen = this.cache.seen?.[vaultId];
+    let chain: VerifiedChain | null = null;
+    if (vault.summary.kind === 'team') {
+      const statements = vault.statements ?? [];
+      if (statements.length === 0) {
+        if (seen?.genesis) throw fail(label, 'the relay no longer serves its membership chain');
+      } else {
+        chain = relabel(label, () => verifyChain(vaultId, statements));
+        checkChainOrder(label, chain, statements, seen);
+        const me = chain.members.get(this.account.accountId);
+        if (!me || me.boxKey !== toBase64url(this.account.keyPair.publicKey))
+          throw fail(label, 'no owner or admin signed your membership');
+        if (me.role !== vault.summary.role)
+          throw fail(
+            label,
+            `the relay says your role is ${vault.summary.role}, the team's owners say ${me.role}`,
+          );
+      }
+    }
+    let manifest: VerifiedManifest | null = null;
+    const signed = vault.manifest ?? null;
+    if (signed === null) {
+      if (seen && seen.seq > 0) throw fail(label, 'the relay no longer serves its signed state');
+    } else {
+      const claim = peekManifest(signed);
+      if (!claim) throw fail(label, 'its signed state is malformed');
+      let signerKey: Uint8Array | string;
+      if (vault.summary.kind === 'personal') {
+        if (claim.signer !== this.account.accountId || !this.account.signKeys)
+          throw fail(label, 'its signed state is not signed by you');
+        signerKey = this.account.signKeys.publicKey;
+      } else {
+        const signer = chain?.members.get(claim.signer);
+        if (!signer || signer.role === 'user' || signer.signKey === null)
+          throw fail(label, 'its signed state is signed by someone who may not write to it');
+        signerKey = signer.signKey;
+      }
+      manifest = relabel(label, () => openManifest(signed, vaultId, signerKey));
+      checkManifestOrder(label, manifest, seen);
+      checkRecords(label, manifest, Object.values(vault.items));
+    }
+    const state = { manifest, chain };
+    this.verified.set(vaultId, state);
+    return state;
+  }
+
+  /** Remembers what was accepted, so that nothing older is accepted later. */
+  private accept(vaultId: string, state: VerifiedVault): void {
+    const seen = this.cache.seen?.[vaultId];
+    let next: SeenVault | undefined = state.manifest ? advanceSeen(state.manifest, seen) : seen;
+    if (state.chain) {
+      next = {
+        ...(next ?? { seq: 0, hash: '', items: {} }),
+        genesis: state.chain.genesis,
+        chain: [state.chain.head.seq, state.chain.head.hash],
+      };
+    }
+    if (next) {
+      this.cache.seen ??= {};
+      this.cache.seen[vaultId] = next;
+    }
   }
 
   newItemId(): string {
@@ -263,6 +617,29 @@ export class VaultStore {
 
   private forget(vaultId: string): void {
     this.vaultKeys.delete(vaultId);
-    this.indexes.delete(vaultId);
+    this.invalidate(vaultId);
+  }
+}
+
+/** How a vault is named to the user: "personal" or the team's name. */
+export function labelOf(v: {
+  kind: VaultSummary['kind'];
+  name: string | null;
+  id: string;
+}): string {
+  return v.kind === 'personal' ? '"personal"' : JSON.stringify(v.name ?? v.id);
+}
+
+/** Crypto-level verification messages, rewritten to name the vault. */
+function relabel<T>(label: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof KeyholeError && err.code === 'VAULT_VERIFICATION_FAILED')
+      throw fail(
+        label,
+        err.message.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase()),
+      );
+    throw err;
   }
 }

@@ -5,6 +5,7 @@ import { KEY_BYTES, openEnvelope, sealEnvelope } from './envelope.js';
 import { decryptionFailed } from './failures.js';
 import { deriveMasterKey, deriveSubkeys, newKdfParams } from './kdf.js';
 import { generateKeyPair } from './sealed-key.js';
+import { generateSignKeyPair, unwrapSignKey, wrapSignKey } from './signing.js';
 import { lib } from './sodium.js';
 import type { Bytes, KdfParams, KeyBundle, UnlockedAccount } from './types.js';
 
@@ -31,6 +32,7 @@ export function createAccountKeys(
   const { authKey, wrappingKey } = deriveLoginKeys(password, kdf);
   const accountKey = randomBytes(KEY_BYTES);
   const keyPair = generateKeyPair();
+  const signKeys = generateSignKeyPair();
   const bundle: KeyBundle = {
     kdf: { ...kdf },
     wrappedAccountKey: sealEnvelope(wrappingKey, accountKey, {
@@ -44,9 +46,11 @@ export function createAccountKeys(
       ownerId: accountId,
       itemId: '',
     }),
+    signPublicKey: toBase64url(signKeys.publicKey),
+    wrappedSignKey: wrapSignKey(accountKey, accountId, signKeys),
   };
   wipe(wrappingKey);
-  return { authKey, bundle, unlocked: { accountId, accountKey, keyPair } };
+  return { authKey, bundle, unlocked: { accountId, accountKey, keyPair, signKeys } };
 }
 
 /** Login step 2: open the bundle. The public key must match the private key inside it. */
@@ -83,7 +87,24 @@ export function unlockAccount(
   // A relay that swapped the public key would have members seal team keys to its own key.
   if (!bytesEqual(publicKey, lib().crypto_scalarmult_base(privateKey)))
     throw fail(accountKey, privateKey);
-  return { accountId, accountKey, keyPair: { publicKey, privateKey } };
+  const unlocked: UnlockedAccount = { accountId, accountKey, keyPair: { publicKey, privateKey } };
+  // A bundle from before signing keys has neither field (migrated at this unlock by the SDK); one
+  // field without the other, or a published key that is not the seed's, is tampering.
+  if (bundle.wrappedSignKey !== undefined || bundle.signPublicKey !== undefined) {
+    if (bundle.wrappedSignKey === undefined || bundle.signPublicKey === undefined)
+      throw fail(accountKey, privateKey);
+    try {
+      unlocked.signKeys = unwrapSignKey(
+        accountKey,
+        accountId,
+        bundle.wrappedSignKey,
+        bundle.signPublicKey,
+      );
+    } catch {
+      throw fail(accountKey, privateKey);
+    }
+  }
+  return unlocked;
 }
 
 function fail(...keys: Bytes[]): KeyholeError {

@@ -17,6 +17,7 @@ export const MIN_ENVELOPE_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
 const PURPOSES: ReadonlySet<string> = new Set([
   'account-key',
   'private-key',
+  'sign-key',
   'vault-key',
   'item-key',
   'item',

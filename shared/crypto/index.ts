@@ -13,6 +13,7 @@ export type {
   KdfParams,
   KeyBundle,
   KeyPair,
+  SignKeyPair,
   UnlockedAccount,
 } from './types.js';
 
@@ -26,7 +27,13 @@ export {
   newKdfParams,
 } from './kdf.js';
 export { openEnvelope, sealEnvelope } from './envelope.js';
-export { fingerprint, generateKeyPair, openSealedVaultKey, sealVaultKeyTo } from './sealed-key.js';
+export {
+  fingerprint,
+  generateKeyPair,
+  identityFingerprint,
+  openSealedVaultKey,
+  sealVaultKeyTo,
+} from './sealed-key.js';
 export {
   createAccountKeys,
   deriveLoginKeys,
@@ -45,3 +52,39 @@ export {
   type GrantToken,
   type SealedGrant,
 } from './grant.js';
+export {
+  decryptItemRecord,
+  encryptItemRecord,
+  itemHash,
+  ITEM_RECORD_TAG,
+  type ItemRecordPlain,
+} from './item.js';
+export {
+  bodyHash,
+  generateSignKeyPair,
+  signBody,
+  unwrapSignKey,
+  verifyBody,
+  wrapSignKey,
+} from './signing.js';
+export {
+  MANIFEST_DOMAIN,
+  openManifest,
+  peekManifest,
+  signManifest,
+  vaultFingerprint,
+  type ManifestEntry,
+  type SignedManifest,
+  type VerifiedManifest,
+} from './manifest.js';
+export {
+  STATEMENT_DOMAIN,
+  signStatement,
+  statementHash,
+  verifyChain,
+  type ChainMember,
+  type SignedStatement,
+  type StatementInput,
+  type TeamRole,
+  type VerifiedChain,
+} from './membership.js';

@@ -1,9 +1,10 @@
 // Vault items (§7): a random item key wrapped by the vault key; the payload sealed by the item key.
 import { KeyholeError } from '../errors.js';
 import { SecretPayload } from '../protocol/secret.js';
-import { fromUtf8, randomBytes, utf8, wipe } from './bytes.js';
+import { concat, fromUtf8, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
 import { KEY_BYTES, openEnvelope, sealEnvelope } from './envelope.js';
 import { decryptionFailed } from './failures.js';
+import { lib } from './sodium.js';
 import type { Bytes, EncryptedItem } from './types.js';
 
 /** A fresh item key; item key wrapped by the vault key; the payload encrypted by the item key. */
@@ -49,13 +50,80 @@ export function unwrapItemKey(
   return key;
 }
 
-/** What the relay does: open one item's data with its item key alone. */
+/** What the relay does: open one item's data with its item key alone (a tombstone fails). */
 export function decryptItemData(
   itemKey: Bytes,
   vaultId: string,
   itemId: string,
   data: string,
 ): SecretPayload {
+  const record = decryptItemRecord(itemKey, vaultId, itemId, data);
+  if (record.payload === null) throw decryptionFailed();
+  return record.payload;
+}
+
+/** Marks a versioned item plaintext (§7.1); a v1 plaintext is the bare SecretPayload. */
+export const ITEM_RECORD_TAG = 'item/2';
+const ITEM_HASH_DOMAIN = utf8('keyhole/v1/item-hash');
+const MAX_VERSION = Number.MAX_SAFE_INTEGER;
+const HASH_RE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * One version of an item as its writer saw it (§7.1): the writer's version number, the hash of
+ * the version it replaces ('' for the first) and the payload — null for a tombstone (deletion).
+ * Version 0 means a v1 item written before versions existed.
+ */
+export interface ItemRecordPlain {
+  version: number;
+  prev: string;
+  payload: SecretPayload | null;
+}
+
+/** Seals one item version: a fresh item key (wrapped by the vault key) and the versioned record. */
+export function encryptItemRecord(
+  vaultKey: Bytes,
+  vaultId: string,
+  itemId: string,
+  record: ItemRecordPlain,
+  itemKey: Bytes = randomBytes(KEY_BYTES),
+): EncryptedItem & { itemKey: Bytes } {
+  if (!Number.isSafeInteger(record.version) || record.version < 1)
+    throw new TypeError('version must be an integer ≥ 1');
+  if (record.prev !== '' && !HASH_RE.test(record.prev))
+    throw new TypeError('prev must be an item hash or empty');
+  if (!(itemKey instanceof Uint8Array) || itemKey.length !== KEY_BYTES)
+    throw new TypeError('itemKey must be 32 bytes');
+  let payload: SecretPayload | null = null;
+  if (record.payload !== null) {
+    const checked = SecretPayload.safeParse(record.payload);
+    if (!checked.success) {
+      const fields = [
+        ...new Set(checked.error.issues.map((i) => i.path.join('.') || '(root)')),
+      ].join(', ');
+      throw new KeyholeError('INVALID_REQUEST', `The secret is not valid: check ${fields}.`);
+    }
+    payload = checked.data;
+  }
+  const plaintext = utf8(
+    JSON.stringify({ kh: ITEM_RECORD_TAG, version: record.version, prev: record.prev, payload }),
+  );
+  const wrappedKey = sealEnvelope(vaultKey, itemKey, {
+    purpose: 'item-key',
+    ownerId: vaultId,
+    itemId,
+  });
+  const data = sealEnvelope(itemKey, plaintext, { purpose: 'item', ownerId: vaultId, itemId });
+  wipe(plaintext);
+  return { wrappedKey, data, itemKey };
+}
+
+/** Opens an item's data: a versioned record, or a v1 payload (reported as version 0). */
+export function decryptItemRecord(
+  itemKey: Bytes,
+  vaultId: string,
+  itemId: string,
+  data: string,
+): ItemRecordPlain {
   const plaintext = openEnvelope(itemKey, data, { purpose: 'item', ownerId: vaultId, itemId });
   let parsed: unknown;
   try {
@@ -65,7 +133,32 @@ export function decryptItemData(
   } finally {
     wipe(plaintext);
   }
+  if (typeof parsed === 'object' && parsed !== null && 'kh' in parsed) {
+    const r = parsed as Record<string, unknown>;
+    if (
+      r.kh !== ITEM_RECORD_TAG ||
+      typeof r.version !== 'number' ||
+      !Number.isSafeInteger(r.version) ||
+      r.version < 1 ||
+      r.version > MAX_VERSION ||
+      typeof r.prev !== 'string' ||
+      (r.prev !== '' && !HASH_RE.test(r.prev))
+    ) {
+      throw decryptionFailed();
+    }
+    if (r.payload === null) return { version: r.version, prev: r.prev, payload: null };
+    const checked = SecretPayload.safeParse(r.payload);
+    if (!checked.success) throw decryptionFailed();
+    return { version: r.version, prev: r.prev, payload: checked.data };
+  }
   const checked = SecretPayload.safeParse(parsed);
   if (!checked.success) throw decryptionFailed();
-  return checked.data;
+  return { version: 0, prev: '', payload: checked.data };
+}
+
+/** BLAKE2b-256(utf8("keyhole/v1/item-hash") ‖ 0x00 ‖ utf8(data)), b64url: what manifests list. */
+export function itemHash(data: string): string {
+  return toBase64url(
+    lib().crypto_generichash(32, concat([ITEM_HASH_DOMAIN, new Uint8Array([0]), utf8(data)]), null),
+  );
 }

@@ -135,3 +135,23 @@ export function fingerprint(publicKey: Bytes): string {
   );
   return (hex.toUpperCase().match(/.{4}/g) as string[]).join('-');
 }
+
+export const IDENTITY_DOMAIN = 'keyhole/v1/identity';
+const IDENTITY_DOMAIN_BYTES = utf8(IDENTITY_DOMAIN);
+
+/**
+ * An account's identity fingerprint (§6): BLAKE2b-80(domain ‖ X25519 key ‖ Ed25519 key), so one
+ * comparison out of band vouches for both keys. An account without a signing key (made before
+ * them, not migrated yet) keeps the X25519-only fingerprint.
+ */
+export function identityFingerprint(publicKey: Bytes, signPublicKey?: Bytes | null): string {
+  if (!signPublicKey) return fingerprint(publicKey);
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== KEY_BYTES)
+    throw new TypeError('publicKey must be 32 bytes');
+  if (!(signPublicKey instanceof Uint8Array) || signPublicKey.length !== KEY_BYTES)
+    throw new TypeError('signPublicKey must be 32 bytes');
+  const hex = lib().to_hex(
+    lib().crypto_generichash(10, concat([IDENTITY_DOMAIN_BYTES, publicKey, signPublicKey]), null),
+  );
+  return (hex.toUpperCase().match(/.{4}/g) as string[]).join('-');
+}

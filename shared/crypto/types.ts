@@ -17,6 +17,7 @@ export interface EnvelopeContext {
   purpose:
     | 'account-key'
     | 'private-key'
+    | 'sign-key'
     | 'vault-key'
     | 'item-key'
     | 'item'
@@ -29,10 +30,19 @@ export interface EnvelopeContext {
   itemId: string;
 }
 
+/** Ed25519: `secretKey` is libsodium's 64-byte form, `seed` the 32 bytes it expands from. */
+export interface SignKeyPair {
+  publicKey: Bytes;
+  secretKey: Bytes;
+  seed: Bytes;
+}
+
 export interface UnlockedAccount {
   accountId: string;
   accountKey: Bytes;
   keyPair: KeyPair;
+  /** absent only for an account made before signing keys, until its next unlock migrates it */
+  signKeys?: SignKeyPair;
 }
 
 export interface EncryptedItem {

@@ -14,7 +14,14 @@ export const KeyBundleSchema = z.object({
   publicKey: Key32,
   /** X25519 private key wrapped by the account key (envelope, purpose private-key) */
   wrappedPrivateKey: B64url,
+  /** Ed25519 public key (signs vault manifests and team statements); absent before migration */
+  signPublicKey: Key32.optional(),
+  /** its 32-byte seed wrapped by the account key (envelope, purpose sign-key) */
+  wrappedSignKey: B64url.optional(),
 });
+
+/** POST /v1/accounts/sign-key: an account made before signing keys adds one, once. */
+export const SetSignKeyRequest = z.object({ signPublicKey: Key32, wrappedSignKey: B64url.min(1) });
 
 export const SignupRequest = z.object({
   accountId: Id,
@@ -43,3 +50,4 @@ export type SignupRequest = z.infer<typeof SignupRequest>;
 export type SignupResponse = z.infer<typeof SignupResponse>;
 export type LoginRequest = z.infer<typeof LoginRequest>;
 export type LoginResponse = z.infer<typeof LoginResponse>;
+export type SetSignKeyRequest = z.infer<typeof SetSignKeyRequest>;

@@ -2,7 +2,7 @@
 // (docs/teams.md). Role and VaultSummary come from vault.ts.
 import { z } from 'zod';
 import { B64url, Email, Id, Key32, Revision } from './common.js';
-import { Role } from './vault.js';
+import { Role, SignedObject } from './vault.js';
 
 /** Team names are plaintext labels (not secrets); the CLI's `--vault V` resolves them client-side. */
 export const TeamName = z
@@ -19,6 +19,8 @@ export const CreateTeamRequest = z.object({
   name: TeamName,
   /** the vault key sealed to the creator's public key, bound to (vaultId, keyGeneration 0) */
   wrappedKey: B64url.min(1),
+  /** the team's first membership statement (action create, seq 0), signed by the creator */
+  statement: SignedObject.optional(),
 });
 export const CreateTeamResponse = z.object({
   vaultId: Id,
@@ -28,7 +30,13 @@ export const CreateTeamResponse = z.object({
 });
 
 /** GET /v1/keys/:email (signed-in accounts only; see docs/teams.md on enumeration). */
-export const PublicKeyResponse = z.object({ accountId: Id, email: Email, publicKey: Key32 });
+export const PublicKeyResponse = z.object({
+  accountId: Id,
+  email: Email,
+  publicKey: Key32,
+  /** Ed25519 key (null: an account not migrated yet); part of the identity fingerprint */
+  signPublicKey: Key32.nullable().optional(),
+});
 
 /** One active member as GET /v1/teams/:vaultId/members lists it. */
 export const TeamMember = z.object({
@@ -40,6 +48,7 @@ export const TeamMember = z.object({
   /** the key generation this member's wrapped key was sealed for */
   keyGeneration: z.number().int().min(0),
   addedAt: z.number().int(),
+  signPublicKey: Key32.nullable().optional(),
 });
 export const ListMembersResponse = z.object({
   vaultId: Id,
@@ -56,6 +65,8 @@ export const AddMemberRequest = z.object({
   wrappedKey: B64url.min(1),
   /** must equal the vault's current key generation, else 409 CONFLICT */
   keyGeneration: z.number().int().min(0),
+  /** the signed `add` statement (required once the team has a statement chain) */
+  statement: SignedObject.optional(),
 });
 export const AddMemberResponse = z.object({ member: TeamMember });
 
@@ -79,6 +90,17 @@ export const RotateRequest = z.object({
   keyGeneration: z.number().int().min(1),
   memberKeys: z.array(MemberKey).min(1).max(1000),
   items: z.array(RewrappedItem).max(100_000),
+  /** removal: the signed `remove` statement (required once the team has a statement chain) */
+  statement: SignedObject.optional(),
+  /** the vault's next signed manifest, by the rotating owner/admin (required once it has one) */
+  manifest: SignedObject.optional(),
+});
+
+/** GET /v1/teams/:vaultId/statements: the team's membership chain, oldest first. */
+export const StatementsResponse = z.object({ vaultId: Id, statements: z.array(SignedObject) });
+/** POST /v1/teams/:vaultId/statements: an owner signs an unchained team, or restates a member. */
+export const AppendStatementsRequest = z.object({
+  statements: z.array(SignedObject).min(1).max(1000),
 });
 export const RotateResponse = z.object({
   vaultId: Id,
@@ -140,3 +162,5 @@ export type RotateConflictDetails = z.infer<typeof RotateConflictDetails>;
 export type AuditQuery = z.infer<typeof AuditQuery>;
 export type AuditRow = z.infer<typeof AuditRow>;
 export type AuditResponse = z.infer<typeof AuditResponse>;
+export type StatementsResponse = z.infer<typeof StatementsResponse>;
+export type AppendStatementsRequest = z.infer<typeof AppendStatementsRequest>;

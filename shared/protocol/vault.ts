@@ -32,6 +32,15 @@ export const ItemRecord = z.object({
   updatedAt: z.number().int(),
 });
 
+/**
+ * A signed object as stored and served: the exact JSON text that was signed and its Ed25519
+ * signature (docs/vault-format.md §11). The relay reads `seq` from the body; clients verify.
+ */
+export const SignedObject = z.object({
+  body: z.string().min(1).max(4_000_000),
+  signature: B64url.min(1).max(100),
+});
+
 export const PullQuery = z.object({
   since: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
@@ -42,6 +51,8 @@ export const PullResponse = z.object({
   revision: Revision,
   /** more changes after the last item of this page: pull again with since = its revision */
   hasMore: z.boolean(),
+  /** the vault's signed manifest as of `revision` (null: never signed; absent: older relay) */
+  manifest: SignedObject.nullable().optional(),
 });
 
 export const ItemWrite = z.object({
@@ -53,7 +64,16 @@ export const ItemWrite = z.object({
   data: B64url,
   keyGeneration: z.number().int().min(0),
 });
-export const PushRequest = z.object({ writes: z.array(ItemWrite).min(1).max(500) });
+export const PushRequest = z
+  .object({
+    writes: z.array(ItemWrite).max(500),
+    /** the vault's new signed state; its seq must be the stored one + 1 (else 409) */
+    manifest: SignedObject.optional(),
+  })
+  .refine((r) => r.writes.length > 0 || r.manifest !== undefined, {
+    message: 'a push needs at least one write or a manifest',
+    path: ['writes'],
+  });
 export const PushResponse = z.object({
   revision: Revision,
   items: z.array(z.object({ id: Id, revision: Revision })),
@@ -68,3 +88,4 @@ export type ItemWrite = z.infer<typeof ItemWrite>;
 export type PushRequest = z.infer<typeof PushRequest>;
 export type PushResponse = z.infer<typeof PushResponse>;
 export type Role = z.infer<typeof Role>;
+export type SignedObject = z.infer<typeof SignedObject>;

@@ -7,6 +7,7 @@ const parts: Array<[string, () => Promise<Bench>]> = [
   ['crypto', async () => (await import('./crypto.js')).benchCrypto],
   ['relay', async () => (await import('./relay.js')).benchRelay],
   ['extension', async () => (await import('./extension.js')).benchExtension],
+  ['vault', async () => (await import('./vault.js')).benchVault],
   ['scrub', async () => (await import('./scrub.js')).benchScrub],
 ];
 

@@ -1,6 +1,7 @@
 // The response scrubber's own cost (server/relay/scrub.ts): what one forward pays for it on the
 // usual small JSON answer, per SSE event, and in throughput on a large body. Medians of rounds.
 import { Scrubber } from '../../server/relay/scrub.js';
+import { SseScrubber } from '../../server/relay/sse-scrub.js';
 
 const SECRET = 'sk-proj-Abc123Def456Ghi789Jkl012Mno345Pqr678Stu901';
 const HEADERS: Record<string, string> = {
@@ -52,12 +53,21 @@ function smallAnswer(): void {
 
 export async function benchScrub(): Promise<Record<string, number>> {
   const big = Buffer.alloc(64 * 1024, 'lorem ipsum dolor sit amet, ');
-  const rounds: Record<string, number[]> = { small: [], construct: [], sse: [], bigMBs: [] };
+  const rounds: Record<string, number[]> = {
+    small: [],
+    construct: [],
+    sse: [],
+    sseStage: [],
+    bigMBs: [],
+  };
   for (let r = 0; r < 7; r++) {
     rounds.small!.push(timeUs(4000, smallAnswer));
     rounds.construct!.push(timeUs(4000, () => new Scrubber([SECRET])));
     const s = new Scrubber([SECRET]);
     rounds.sse!.push(timeUs(20000, () => s.push(SSE_EVENT)));
+    const t = new Scrubber([SECRET]);
+    const stage = new SseScrubber(t.textForms());
+    rounds.sseStage!.push(timeUs(20000, () => stage.push(t.push(SSE_EVENT))));
     const b = new Scrubber([SECRET]);
     const us = timeUs(64, () => b.push(big));
     rounds.bigMBs!.push(big.length / us);
@@ -65,7 +75,8 @@ export async function benchScrub(): Promise<Record<string, number>> {
   return {
     'small answer µs (construct + 12 headers + 1 KB)': median(rounds.small!),
     'construct µs (forms of one 51-char secret)': median(rounds.construct!),
-    'SSE event µs': median(rounds.sse!),
+    'SSE event µs (byte scrubber)': median(rounds.sse!),
+    'SSE event µs (byte scrubber + event stage)': median(rounds.sseStage!),
     'large body MB/s (64 KiB chunks)': median(rounds.bigMBs!),
   };
 }

@@ -182,6 +182,8 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
 
   it('closing the approval window means "not now": refused once, nothing remembered; "always allow" is', async () => {
     const page = await visit(`${pages.originB}/`);
+    // The Deny just before quiets B's site for a while (issue #11: re-prompts limited per site).
+    await new Promise((r) => setTimeout(r, NOT_NOW_QUIET_MS + 300));
     let win = approvalWindow();
     let call = witness.request(page, echo('second'));
     await (await win).close();
@@ -192,7 +194,8 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
     await pop.locator('#app[data-ready="1"]').waitFor();
     expect(await pop.getByTestId('denied-row').count()).toBe(1); // only openai's real Deny
     expect(await pop.getByTestId('denied-row').filter({ hasText: 'second' }).count()).toBe(0);
-    await new Promise((r) => setTimeout(r, NOT_NOW_QUIET_MS + 300));
+    // A second close or deny within minutes: the site's quiet time doubles.
+    await new Promise((r) => setTimeout(r, 2 * NOT_NOW_QUIET_MS + 300));
     win = approvalWindow();
     call = witness.request(page, echo('second'));
     await clickIn(await win, 'approve-always');

@@ -208,12 +208,22 @@ function framePage(src: string): string {
   return `<!doctype html><html><body><h1>parent</h1><iframe id="child" src="${src}"></iframe></body></html>`;
 }
 
-/** The same pages on two origins; `/frame?src=URL` embeds URL in an iframe. */
+/**
+ * The same pages on two origins; `/frame?src=URL` embeds URL in an iframe, `/sandbox?src=URL` in a
+ * sandboxed one (`allow-scripts` only: an opaque origin).
+ */
 export async function startPages(): Promise<PageServer> {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     res.setHeader('content-type', 'text/html; charset=utf-8');
     if (url.pathname === '/frame') res.end(framePage(url.searchParams.get('src') ?? 'about:blank'));
+    else if (url.pathname === '/sandbox')
+      res.end(
+        framePage(url.searchParams.get('src') ?? 'about:blank').replace(
+          '<iframe ',
+          '<iframe sandbox="allow-scripts" ',
+        ),
+      );
     else res.end(PAGE);
   };
   const a = createServer(handler);

@@ -1,13 +1,14 @@
-// Test helper: runs a REAL relay process (node --import tsx server/main.ts --port 0) and waits for
-// its "listening on" line. Used by the integration, e2e and reliability suites.
+// Test helper: runs a REAL relay process — the built JavaScript production runs (dist/, rebuilt
+// first when older than the sources: scripts/bundle.mjs), `node dist/…/server/main.js --port 0` —
+// and waits for its "listening on" line. Used by the integration, e2e and reliability suites.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleEntry } from '../../scripts/bundle.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = join(ROOT, 'server/main.ts');
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -24,6 +25,7 @@ export interface RelayProcess {
   output(): string;
   /** resolves with the exit code (or signal name) once the process has exited */
   exited: Promise<number | string>;
+  pid: number | undefined;
 }
 
 export interface SpawnRelayOptions {
@@ -41,9 +43,10 @@ export async function spawnRelay(opts: SpawnRelayOptions = {}): Promise<RelayPro
     db = join(tempDir, 'keyhole.db');
   }
   const isPostgres = /^postgres(ql)?:\/\//.test(db);
+  const main = await bundleEntry('server');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--db', db],
+    [main, '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--db', db],
     {
       cwd: ROOT,
       env: { ...process.env, KEYHOLE_ALLOW_PRIVATE: '', ...opts.env },
@@ -96,5 +99,6 @@ export async function spawnRelay(opts: SpawnRelayOptions = {}): Promise<RelayPro
     },
     output: () => out,
     exited,
+    pid: child.pid,
   };
 }

@@ -114,13 +114,23 @@ describe('forward: scrubbing transformed echoes (issue #11)', () => {
     expect(res.text).toBe('before [REDACTED] after');
   });
 
-  it('an echo split over SSE events at every offset is scrubbed when each event holds it whole', async () => {
-    // Limit, said plainly (docs/forward.md "Scrubbing"): a scrubber sees bytes, so an echo three
-    // characters per event, each wrapped in its own JSON, is not a form it can know. Placement is
-    // the boundary that stops it; here the net holds only where the form is contiguous.
+  it('an SSE event holding the hex form whole is scrubbed', async () => {
     const res = await echo(`mode=hex&sse=${1000}`);
     expect(res.text).toBe(
       'data: {"choices":[{"delta":{"content":"[REDACTED]"}}]}\n\ndata: [DONE]\n\n',
+    );
+  });
+
+  it('the headline case: the key three characters per SSE event is cut out of every event', async () => {
+    // What a chat-completions stream does when a prompt asks the model to repeat the key. Each
+    // piece is wrapped in its own JSON, so no byte scrubber sees the key; the relay joins the
+    // strings of successive events per JSON path and cuts the key's pieces out of them. A net,
+    // not the boundary (docs/forward.md "Scrubbing"): placement keeps the key out of a prompt.
+    const res = await echo(`mode=raw&sse=3&delay=10`);
+    const event = (content: string) =>
+      `data: ${JSON.stringify({ choices: [{ delta: { content } }] })}\n\n`;
+    expect(res.text).toBe(
+      event('[REDACTED]') + event('').repeat(Math.ceil(SECRET.length / 3) - 1) + 'data: [DONE]\n\n',
     );
   });
 });

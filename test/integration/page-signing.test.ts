@@ -9,7 +9,14 @@ import type { VaultService } from '../../extension/background/vault-service.js';
 import { forwardCall } from '../../extension/background/forwarder.js';
 import { runPageOp, type PageCallDeps } from '../../extension/background/page-calls.js';
 import type { BackgroundReply, PageOp } from '../../extension/bridge/messages.js';
-import { RelayClient, VaultStore, addSecret, pullAll, signup } from '../../shared/client/index.js';
+import {
+  RelayClient,
+  VaultStore,
+  addSecret,
+  pullAll,
+  signup,
+  updateSecret,
+} from '../../shared/client/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { FAST_KDF } from '../helpers/fast-kdf.js';
 import { startMockSigningApis, type MockSigningApis } from '../helpers/mock-signing-apis.js';
@@ -21,6 +28,8 @@ describe('page bridge and keyhole.fetch with signing and minting secrets', () =>
   let relay: RelayProcess;
   let m: MockSigningApis;
   let deps: PageCallDeps;
+  let client: RelayClient;
+  let store: VaultStore;
   const seen: BackgroundReply[] = [];
   const rsa = generateKeyPairSync('rsa', {
     modulusLength: 2048,
@@ -38,8 +47,8 @@ describe('page bridge and keyhole.fetch with signing and minting secrets', () =>
     const session = await signup(relay.url, `sig-${Date.now()}@example.test`, 'pw pw pw 123', {
       kdf: FAST_KDF,
     });
-    const client = new RelayClient({ baseUrl: session.relayUrl, token: session.token });
-    const store = new VaultStore(session.unlocked);
+    client = new RelayClient({ baseUrl: session.relayUrl, token: session.token });
+    store = new VaultStore(session.unlocked);
     await pullAll(client, store);
     const vaultId = store.resolveVault().id;
     const base = {
@@ -110,7 +119,6 @@ describe('page bridge and keyhole.fetch with signing and minting secrets', () =>
       allowOrigin: async () => undefined,
       isDenied: async () => false,
       addDenied: async () => undefined,
-      touch: async () => undefined,
       forward: (call, sink, signal) => forwardCall(vault, call, sink, signal),
     };
   });
@@ -224,5 +232,15 @@ describe('page bridge and keyhole.fetch with signing and minting secrets', () =>
     expect(m.google.issued.length).toBeGreaterThan(0);
     for (const n of needles)
       expect(text.includes(n), 'a key or token reached the page').toBe(false);
+  });
+
+  it('a new value replaces every value field: no old key lives on after a change of type', async () => {
+    const vaultId = store.resolveVault().id;
+    await updateSecret(client, store, vaultId, 'cb', { type: 'bearer', value: 'new-bearer-1' });
+    await pullAll(client, store);
+    const p = store.getSecret(vaultId, 'cb').payload;
+    expect(p.type).toBe('bearer');
+    expect(p.hmac).toBeUndefined();
+    expect(JSON.stringify(p)).not.toContain(m.coinbase.secretB64);
   });
 });

@@ -102,7 +102,7 @@ describe.each(STORES)('relay vaults on $name', (target) => {
 
     // nothing new: an empty page at the current revision
     const empty = await pull(a.token, a.vaultId, '?since=32');
-    expect(empty.json).toEqual({ items: [], revision: 32, hasMore: false });
+    expect(empty.json).toEqual({ items: [], revision: 32, hasMore: false, manifest: null });
     const bad = await pull(a.token, a.vaultId, '?limit=0');
     expect(bad.json.error.code).toBe('INVALID_REQUEST');
   });

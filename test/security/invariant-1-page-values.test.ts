@@ -95,7 +95,6 @@ describe('invariant 1: nothing a page can receive contains a secret', () => {
       allowOrigin: async () => undefined,
       isDenied: async () => false,
       addDenied: async () => undefined,
-      touch: async () => undefined,
       forward: (call, sink, signal) => forwardCall(vault, call, sink, signal),
     };
   });

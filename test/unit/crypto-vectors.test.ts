@@ -38,7 +38,13 @@ beforeAll(async () => {
 
 describe('vector files', () => {
   it('every file names its source and gives each case an outcome class', () => {
-    const classes: Expected[] = ['ok', 'decryption_failed', 'unsupported_format', 'kdf_too_weak'];
+    const classes: Expected[] = [
+      'ok',
+      'decryption_failed',
+      'unsupported_format',
+      'kdf_too_weak',
+      'verification_failed',
+    ];
     for (const name of VECTOR_FILES) {
       const file = load<VectorFile<{ expected: string }>>(name);
       expect(file.source.length).toBeGreaterThan(10);

@@ -58,7 +58,6 @@ function deps(
     allowOrigin: async () => undefined,
     isDenied: async () => false,
     addDenied: async () => undefined,
-    touch: async () => undefined,
     forward: async (_call, sink) => {
       sink.head(200, 'OK', [['content-type', 'application/json']]);
       sink.chunk(new TextEncoder().encode('{"ok":true}'));

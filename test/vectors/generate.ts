@@ -27,9 +27,19 @@ import { setRandomSourceForVectors } from '../../shared/crypto/bytes.js';
 import { lib } from '../../shared/crypto/sodium.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { grantVectorsSeeded } from './grant-vectors.js';
+import { signedStateVectorsSeeded } from './signed-state-vectors.js';
 
-export type Expected = 'ok' | 'decryption_failed' | 'unsupported_format' | 'kdf_too_weak';
-export const VECTOR_FILES = ['envelope', 'kdf', 'account', 'sealed-key', 'item', 'grant'] as const;
+export type Expected =
+  'ok' | 'decryption_failed' | 'unsupported_format' | 'kdf_too_weak' | 'verification_failed';
+export const VECTOR_FILES = [
+  'envelope',
+  'kdf',
+  'account',
+  'sealed-key',
+  'item',
+  'grant',
+  'signed-state',
+] as const;
 type VectorFile = (typeof VECTOR_FILES)[number];
 
 const SOURCE =
@@ -605,6 +615,7 @@ export async function generateVectors(): Promise<Record<VectorFile, unknown>> {
     'sealed-key': sealedKeyVectors(),
     item: itemVectors(),
     grant: seeded('grant', () => grantVectorsSeeded(SOURCE)),
+    'signed-state': seeded('signed-state', () => signedStateVectorsSeeded(SOURCE)),
   };
 }
 

@@ -6,6 +6,7 @@ const CLASSES: Partial<Record<string, Expected>> = {
   DECRYPTION_FAILED: 'decryption_failed',
   UNSUPPORTED_FORMAT: 'unsupported_format',
   KDF_PARAMS_TOO_WEAK: 'kdf_too_weak',
+  VAULT_VERIFICATION_FAILED: 'verification_failed',
 };
 
 /** Runs `fn`: 'ok' if it returns, the class of a KeyholeError it throws; anything else is rethrown. */

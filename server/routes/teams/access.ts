@@ -109,7 +109,15 @@ export async function listActiveMembers(db: Db, vaultId: string) {
   const rows = await db
     .selectFrom('vault_members as m')
     .innerJoin('accounts as a', 'a.id', 'm.account_id')
-    .select(['m.account_id', 'm.role', 'm.key_generation', 'm.added_at', 'a.email', 'a.public_key'])
+    .select([
+      'm.account_id',
+      'm.role',
+      'm.key_generation',
+      'm.added_at',
+      'a.email',
+      'a.public_key',
+      'a.sign_public_key',
+    ])
     .where('m.vault_id', '=', vaultId)
     .where('m.removed_at', 'is', null)
     .orderBy('m.added_at')
@@ -120,6 +128,7 @@ export async function listActiveMembers(db: Db, vaultId: string) {
     email: r.email,
     role: r.role,
     publicKey: r.public_key,
+    signPublicKey: r.sign_public_key,
     keyGeneration: Number(r.key_generation),
     addedAt: Number(r.added_at),
   }));

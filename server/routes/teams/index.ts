@@ -5,12 +5,14 @@ import { KeyholeError } from '../../../shared/errors.js';
 import { Email, Id } from '../../../shared/protocol/common.js';
 import {
   AddMemberRequest,
+  AppendStatementsRequest,
   AuditQuery,
   CreateTeamRequest,
   RotateRequest,
   type AddMemberResponse,
   type ListMembersResponse,
   type PublicKeyResponse,
+  type StatementsResponse,
 } from '../../../shared/protocol/team.js';
 import { findAccountByEmail } from '../../db/accounts-repo.js';
 import type { AppDeps } from '../../deps.js';
@@ -27,6 +29,7 @@ import {
 } from './key-lookup-limit.js';
 import { addMember, createTeam } from './members-repo.js';
 import { rotateTeamKey } from './rotate-repo.js';
+import { appendRestatements, listStatements } from './statements-repo.js';
 
 export interface TeamRouteOptions {
   keyLookups?: KeyLookupLimit;
@@ -64,6 +67,7 @@ export function createTeamRoutes(deps: AppDeps, options: TeamRouteOptions = {}):
       accountId: account.id,
       email: account.email,
       publicKey: account.public_key,
+      signPublicKey: account.sign_public_key,
     } satisfies PublicKeyResponse);
   });
 
@@ -97,6 +101,20 @@ export function createTeamRoutes(deps: AppDeps, options: TeamRouteOptions = {}):
     const vaultId = parseWith(Id, c.req.param('vaultId'), 'vaultId');
     const body = await readJson(c, RotateRequest);
     return c.json(await rotateTeamKey(db, vaultId, c.var.accountId, undefined, body, now()));
+  });
+
+  app.get('/teams/:vaultId/statements', async (c) => {
+    const vaultId = parseWith(Id, c.req.param('vaultId'), 'vaultId');
+    await requireTeamMember(db, vaultId, c.var.accountId);
+    const statements = await listStatements(db, vaultId);
+    return c.json({ vaultId, statements } satisfies StatementsResponse);
+  });
+
+  app.post('/teams/:vaultId/statements', large, async (c) => {
+    const vaultId = parseWith(Id, c.req.param('vaultId'), 'vaultId');
+    const { statements } = await readJson(c, AppendStatementsRequest);
+    await appendRestatements(db, vaultId, c.var.accountId, statements, now());
+    return c.json({ ok: true });
   });
 
   app.get('/teams/:vaultId/audit', async (c) => {

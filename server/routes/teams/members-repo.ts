@@ -12,6 +12,7 @@ import { isUniqueViolation } from '../../db/db-errors.js';
 import type { Database } from '../../db/schema.js';
 import { insertVaultWithOwner } from '../../db/vaults-repo.js';
 import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
+import { appendStatement } from './statements-repo.js';
 
 /** The creator becomes the owner, holding the vault key sealed to itself at generation 0. */
 export async function createTeam(
@@ -33,6 +34,16 @@ export async function createTeam(
         },
         now,
       );
+      if (req.statement !== undefined) {
+        await appendStatement(
+          tx,
+          req.vaultId,
+          accountId,
+          req.statement,
+          { action: 'create', subject: accountId, role: 'owner' },
+          now,
+        );
+      }
     });
   } catch (err) {
     if (isUniqueViolation(err))
@@ -75,7 +86,7 @@ export async function addMember(
     }
     const account = await tx
       .selectFrom('accounts')
-      .select(['id', 'email', 'public_key'])
+      .select(['id', 'email', 'public_key', 'sign_public_key'])
       .where('id', '=', req.accountId)
       .executeTakeFirst();
     if (!account) throw new KeyholeError('NOT_FOUND', 'No such account.');
@@ -102,6 +113,14 @@ export async function addMember(
         },
       });
     }
+    await appendStatement(
+      tx,
+      vaultId,
+      callerId,
+      req.statement,
+      { action: 'add', subject: req.accountId, role: req.role },
+      now,
+    );
     if (existing) {
       await tx
         .updateTable('vault_members')
@@ -120,6 +139,7 @@ export async function addMember(
       email: account.email,
       role: req.role,
       publicKey: account.public_key,
+      signPublicKey: account.sign_public_key,
       keyGeneration: req.keyGeneration,
       addedAt: now,
     };

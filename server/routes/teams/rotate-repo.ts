@@ -10,7 +10,9 @@ import type {
 } from '../../../shared/protocol/team.js';
 import { invalidating } from '../../db/cache-events.js';
 import type { Database, ItemsTable } from '../../db/schema.js';
+import { checkManifestSeq, manifestClaim } from '../../db/vaults-repo.js';
 import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
+import { appendStatement } from './statements-repo.js';
 
 /** Rows per multi-row upsert (8 columns each: well under SQLite's bound-variable limit). */
 const CHUNK = 500;
@@ -112,10 +114,37 @@ export async function rotateTeamKey(
       );
     }
 
+    // The rotating owner/admin re-signs the vault's state (a manifest signed by a member being
+    // removed would otherwise no longer verify). Same rule as a push: the next sequence or 409.
+    const claimed =
+      req.manifest === undefined ? undefined : manifestClaim(req.manifest, vaultId, callerId);
+    const seqRow = await tx
+      .selectFrom('vaults')
+      .select('manifest_seq')
+      .where('id', '=', vaultId)
+      .executeTakeFirstOrThrow();
+    try {
+      checkManifestSeq(claimed, Number(seqRow.manifest_seq));
+    } catch (err) {
+      if (err instanceof KeyholeError && err.code === 'CONFLICT')
+        throw conflict('Items changed meanwhile: pull and sign the current state.', {
+          reason: 'items',
+          ...state,
+        });
+      throw err;
+    }
     const keyGeneration = req.keyGeneration;
     await tx
       .updateTable('vaults')
-      .set({ key_generation: keyGeneration })
+      .set(
+        claimed === undefined
+          ? { key_generation: keyGeneration }
+          : {
+              key_generation: keyGeneration,
+              manifest: JSON.stringify(req.manifest),
+              manifest_seq: claimed.seq,
+            },
+      )
       .where('id', '=', vaultId)
       .execute();
     for (const key of req.memberKeys) {
@@ -127,6 +156,14 @@ export async function rotateTeamKey(
         .execute();
     }
     if (removeAccountId !== undefined) {
+      await appendStatement(
+        tx,
+        vaultId,
+        callerId,
+        req.statement,
+        { action: 'remove', subject: removeAccountId, role: null },
+        now,
+      );
       await tx
         .updateTable('vault_members')
         .set({ removed_at: now })

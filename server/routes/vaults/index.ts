@@ -30,10 +30,10 @@ export function createVaultRoutes(deps: AppDeps, services: Services): Hono<AppEn
 
   app.post('/:vaultId/items', async (c) => {
     const vaultId = parseWith(Id, c.req.param('vaultId'), 'vaultId');
-    const { writes } = await readJson(c, PushRequest);
+    const { writes, manifest } = await readJson(c, PushRequest);
     // Checked here (cheap, no lock) and again inside the transaction (authoritative).
     await requireMembership(db, vaultId, c.var.accountId);
-    return c.json(await pushItems(db, vaultId, c.var.accountId, writes, services.now()));
+    return c.json(await pushItems(db, vaultId, c.var.accountId, writes, services.now(), manifest));
   });
 
   return app;
