@@ -43,23 +43,25 @@ interface Joined {
   pieces: Piece[];
 }
 
+/** Path segments joined by NUL (JSON keys may hold dots and brackets; NUL is vanishingly rare). */
+const SEP = '\u0000';
+
 function strings(value: unknown, path: string, out: Array<[string, string]>, depth = 0): void {
   if (depth > 32) return;
   if (typeof value === 'string') out.push([path, value]);
   else if (Array.isArray(value))
-    value.forEach((v, i) => strings(v, `${path}[${i}]`, out, depth + 1));
+    value.forEach((v, i) => strings(v, `${path}${SEP}${i}`, out, depth + 1));
   else if (typeof value === 'object' && value !== null)
-    for (const [k, v] of Object.entries(value)) strings(v, `${path}.${k}`, out, depth + 1);
+    for (const [k, v] of Object.entries(value)) strings(v, `${path}${SEP}${k}`, out, depth + 1);
 }
 
-function setAt(value: unknown, path: string, edit: (s: string) => string): unknown {
-  const m = /^(\.([^.[]*)|\[(\d+)\])(.*)$/.exec(path);
-  if (!m) return typeof value === 'string' ? edit(value) : value;
-  const key = m[2] ?? Number(m[3]);
-  const rest = m[4] ?? '';
-  if (Array.isArray(value) && typeof key === 'number') {
+function setAt(value: unknown, keys: string[], edit: (s: string) => string): unknown {
+  if (keys.length === 0) return typeof value === 'string' ? edit(value) : value;
+  const [key, ...rest] = keys as [string, ...string[]];
+  if (Array.isArray(value)) {
     const copy = [...value];
-    copy[key] = setAt(copy[key], rest, edit);
+    const i = Number(key);
+    copy[i] = setAt(copy[i], rest, edit);
     return copy;
   }
   if (typeof value === 'object' && value !== null) {
@@ -240,7 +242,8 @@ export class SseScrubber {
     let data: string;
     if (e.json !== undefined) {
       let json = e.json;
-      for (const [path, edits] of e.edits) json = setAt(json, path, (s) => apply(s, edits));
+      for (const [path, edits] of e.edits)
+        json = setAt(json, path.split(SEP).slice(1), (s) => apply(s, edits));
       data = JSON.stringify(json);
     } else {
       data = apply(eventData(e.text) ?? '', e.edits.get('#data') ?? []);

@@ -77,6 +77,18 @@ describe('SseScrubber', () => {
     expect(run(raw)).toBe('data: x [REDACTED]\n\ndata:  y\n\n');
   });
 
+  it('follows any JSON path, keys with dots and brackets too', () => {
+    const e = (t: string) => `data: ${JSON.stringify({ 'out.put[0]': { 'a.b': [t] } })}\n\n`;
+    const pieces = SECRET.match(/.{1,4}/g)!;
+    expect(run(pieces.map(e).join(''))).toBe(
+      e('[REDACTED]') +
+        pieces
+          .slice(1)
+          .map(() => e(''))
+          .join(''),
+    );
+  });
+
   it('property: however the bytes are cut, the joined content never holds the secret', () => {
     fc.assert(
       fc.property(
