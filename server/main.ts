@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { sql } from 'kysely';
 import type pg from 'pg';
 import { attachCache } from './db/cache-events.js';
+import { startCheckpointer, type Checkpointer } from './db/checkpointer.js';
 import { openStore, sqliteFileOf } from './db/open-store.js';
 import { channelFor, PgInvalidation } from './db/pg-invalidation.js';
 import { RelayCache } from './db/relay-cache.js';
@@ -65,9 +66,11 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   }
   let store: Store;
   let invalidation: PgInvalidation | undefined;
+  let checkpointer: Checkpointer | undefined;
   try {
     store = await openStore(config.db);
     if (config.cache) invalidation = await startCache(store, logger);
+    if (file && store.sqlite) checkpointer = startCheckpointer(store.sqlite, file, logger);
   } catch (err) {
     lock?.release();
     throw err;
@@ -87,6 +90,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     });
   } catch (err) {
     await invalidation?.close();
+    await checkpointer?.stop();
     await store.close();
     lock?.release();
     throw err;
@@ -127,6 +131,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
       // Audit rows are batched (every 250 ms): write what is pending before the store goes.
       await relay.close().catch((err: unknown) => logger.error({ err }, 'forwarder close failed'));
       await invalidation?.close();
+      await checkpointer?.stop();
       await store.close();
       lock?.release();
       await new Promise<void>((resolve) => logger.flush(() => resolve()));

@@ -21,6 +21,7 @@ export const PAGE_ERROR_CODES = [
   // grants (DESIGN.md "Grants"): the web SDK's extra codes
   'GRANT_INVALID', // unknown, revoked or expired grant (or its secret or owner is gone)
   'LOGIN_REQUIRED', // a locked grant without a valid ID token
+  'PLACEMENT_NOT_ALLOWED', // a placeholder stands where its secret may not be placed
 ] as const;
 
 /** Further codes used between the relay, the SDK, the CLI and the extension. */
@@ -64,6 +65,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   REQUEST_EXPIRED: 410,
   GRANT_INVALID: 403,
   LOGIN_REQUIRED: 401,
+  PLACEMENT_NOT_ALLOWED: 403,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   ACCOUNT_EXISTS: 409,
@@ -154,6 +156,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   REQUEST_EXPIRED: 'The request record has expired.',
   GRANT_INVALID: 'This grant is unknown, revoked or expired.',
   LOGIN_REQUIRED: 'Sign in first: this grant needs a valid ID token.',
+  PLACEMENT_NOT_ALLOWED:
+    "A placeholder stands where its secret may not be placed (see the secret's placement).",
   UNAUTHENTICATED: 'Not signed in, or the session has expired. Log in again.',
   INVALID_CREDENTIALS: 'Wrong email or master password.',
   ACCOUNT_EXISTS: 'An account with that email already exists.',

@@ -15,7 +15,9 @@ export const request: Command = {
 
 Calls an API through the relay with the secret NAME put in place of $CLIENT_SECRET (and of
 $(secret:OTHER) / $(secret:OTHER.field) for other secrets of the same vault). Like curl: prints the
-response body as it arrives; the secret itself never reaches this machine's output.
+response body as it arrives; the secret itself never reaches this machine's output. A sigv4 or
+hmac secret signs the request on the relay instead (no placeholder needed); a jwt or github-app
+secret's $CLIENT_SECRET is the access token the relay mints.
 
 Options:
   --url U           the destination; its host must be in the secret's allowed hosts
@@ -30,8 +32,9 @@ Options:
 Exit status: 0 for a 2xx answer; otherwise non-zero with CODE: message on stderr (an upstream
 error prints its body on stdout too, like curl, and reports UPSTREAM_ERROR).
 
-Example:
-  keyhole request openai --url https://api.openai.com/v1/models -H 'Authorization: Bearer $CLIENT_SECRET'`,
+Examples:
+  keyhole request openai --url https://api.openai.com/v1/models -H 'Authorization: Bearer $CLIENT_SECRET'
+  keyhole request aws-s3 --url 'https://my-bucket.s3.us-east-1.amazonaws.com/?list-type=2'`,
 
   async run(argv) {
     refusePasswordFlag(argv);

@@ -9,6 +9,7 @@ import {
 import { isValidAllowedHost } from '../../shared/policy/allowed-hosts.js';
 import { hostHint, originHint } from '../../shared/policy/input-hints.js';
 import { parseAllowedOrigin } from '../../shared/policy/origins.js';
+import { MAX_PLACEMENTS, isValidPlacement } from '../../shared/policy/placement.js';
 import { SECRET_TYPES, SecretName, type SecretType } from '../../shared/protocol/secret.js';
 import { parse, required } from '../args.js';
 import type { Command } from '../command.js';
@@ -22,7 +23,7 @@ import { openVault, reportConflicts, vaultLabel } from '../unlock.js';
 const HOST_HELP =
   'host, host:port, *.host or scheme://host[:port]/path-prefix (no scheme = https only)';
 
-const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--vault V] [--description D] [--agent on|off]
+const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--place P]... [--vault V] [--description D] [--agent on|off]
 
 Stores a secret. The value is read from stdin (or a hidden prompt on a terminal) and never printed.
 
@@ -31,6 +32,8 @@ Options:
   --origin O        web origin allowed to use it without asking (https://app.example); repeatable
   --type T          plain (default) | bearer | basic | oauth | template | sigv4 | hmac | jwt
                     | github-app
+  --place P         where the value may be placed: header:NAME | query:NAME | body:PATH | url;
+                    repeatable (a placeholder anywhere else is refused: PLACEMENT_NOT_ALLOWED)
   --vault V         personal (default), a team name or a vault id
   --description D   a note for yourself
   --agent on|off    may scripts and agents use it (keyhole serve / run / mcp)? default off
@@ -56,9 +59,9 @@ Value on stdin, by type:
 Example:
   printf %s "$OPENAI_KEY" | keyhole secret add openai --host api.openai.com --type bearer`;
 
-const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--type T] [--vault V] [--description D] [--agent on|off]
+const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--type T] [--place P]... [--vault V] [--description D] [--agent on|off]
 
-Changes a secret. A value piped on stdin replaces the value; --host / --origin replace those lists;
+Changes a secret. A value piped on stdin replaces the value; --host / --origin / --place replace those lists;
 --agent on lets scripts and agents use it through keyhole serve / run / mcp (off withdraws it);
 anything not given stays. If another device changed the same secret since your last sync, both
 versions are kept (yours as NAME.conflict-YYYY-MM-DD) and you are told.
@@ -101,6 +104,7 @@ const EDIT_OPTIONS = {
   vault: { type: 'string' },
   description: { type: 'string' },
   agent: { type: 'string' },
+  place: { type: 'string', multiple: true },
 } as const;
 
 export const secret: Command = withSubCommands('secret', HELP, {
@@ -132,6 +136,7 @@ async function add(argv: string[]): Promise<number> {
     allowedOrigins: checkOrigins(values.origin),
     description: values.description ?? '',
     ...(agentFlag(values.agent) ? { agent: true } : {}),
+    ...(values.place ? { placement: checkPlacements(values.place) } : {}),
   });
   save();
   reportConflicts(store, result.conflicts);
@@ -153,6 +158,7 @@ async function update(argv: string[]): Promise<number> {
   if (type) patch.type = type;
   const agent = agentFlag(values.agent);
   if (agent !== undefined) patch.agent = agent;
+  if (values.place) patch.placement = checkPlacements(values.place);
 
   const { relay, store, save } = await openVault({ sync: false });
   const vault = store.resolveVault(values.vault);
@@ -161,7 +167,7 @@ async function update(argv: string[]): Promise<number> {
   if (fields) Object.assign(patch, fields);
   if (Object.keys(patch).length === 0) {
     throw new UsageError(
-      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --type, --description or --agent.',
+      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --type, --place, --description or --agent.',
     );
   }
   const result = await updateSecret(relay, store, vault.id, name, patch);
@@ -198,6 +204,7 @@ async function list(argv: string[]): Promise<number> {
       origins: payload.allowedOrigins,
       description: payload.description,
       agent: payload.agent === true,
+      ...(payload.placement ? { placement: payload.placement } : {}),
     })),
   );
   const unreadable = vaults.reduce((n, v) => n + store.index(v.id).unreadable.length, 0);
@@ -267,6 +274,18 @@ function secretType(value: string | undefined): SecretType | undefined {
     throw new UsageError(`--type must be one of ${SECRET_TYPES.join(', ')}.`);
   }
   return value as SecretType;
+}
+
+function checkPlacements(places: string[]): string[] {
+  for (const place of places) {
+    if (!isValidPlacement(place)) {
+      throw new UsageError(
+        `Not a valid --place ${JSON.stringify(place.slice(0, 60))}: use header:NAME, query:NAME, body:PATH or url.`,
+      );
+    }
+  }
+  if (places.length > MAX_PLACEMENTS) throw new UsageError(`At most ${MAX_PLACEMENTS} --place.`);
+  return places;
 }
 
 /** `--agent on|off` (also yes/no, true/false); undefined when not given. */

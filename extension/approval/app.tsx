@@ -74,9 +74,16 @@ export function ApprovalApp(): JSX.Element {
           </>
         ) : null}
         <dt>
-          <Icon name="key" size={14} /> Secret
+          <Icon name="key" size={14} />{' '}
+          {(head.secrets?.length ?? 1) > 1 ? 'Secrets (all)' : 'Secret'}
         </dt>
-        <dd data-testid="approval-secret">{head.secretName}</dd>
+        <dd data-testid="approval-secret">
+          {(head.secrets ?? [head.secretName]).map((name) => (
+            <div key={name} data-testid="approval-secret-name">
+              {name}
+            </div>
+          ))}
+        </dd>
         <dt>
           <Icon name="send" size={14} /> Sends to
         </dt>

@@ -23,6 +23,8 @@ export interface ApprovalPrompt {
   id: string;
   origin: string;
   secretName: string;
+  /** every secret the call would use (`name` or `name (vault)`): the user approves them all */
+  secrets?: string[];
   /** scheme://host[:port] of the destination */
   host: string;
   method: string;
@@ -190,10 +192,11 @@ export class ApprovalQueue {
   view(): ApprovalView {
     const armInMs = Math.max(0, this.clickDelayMs - (this.deps.now() - this.headShownAt));
     return {
-      prompts: this.queue.map(({ id, origin, secretName, host, method, topOrigin }) => ({
+      prompts: this.queue.map(({ id, origin, secretName, secrets, host, method, topOrigin }) => ({
         id,
         origin,
         secretName,
+        secrets: secrets ?? [secretName],
         host,
         method,
         ...(topOrigin !== undefined && topOrigin !== origin ? { topOrigin } : {}),

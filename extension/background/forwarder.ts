@@ -1,13 +1,7 @@
 // Sends an approved call to the relay (POST /v1/forward) and streams the answer into the call's
 // reply sink; polled/queued calls wait for their ticket (Skapi's poll/queue/expires).
 import { KeyholeError } from '../../shared/errors.js';
-import {
-  buildForwardRequest,
-  DecodedScrubber,
-  forwardAndPoll,
-  payloadSecrets,
-} from '../../shared/client/index.js';
-import type { ClientRequestParams } from '../../shared/client/index.js';
+import { DecodedScrubber, forwardAndPoll, payloadSecrets } from '../../shared/client/index.js';
 import type { ApprovedCall, ReplySink } from './page-calls.js';
 import type { VaultService } from './vault-service.js';
 
@@ -22,35 +16,6 @@ export function pageHeaders(entries: Iterable<[string, string]>): [string, strin
     out.push([key, v]);
   }
   return out;
-}
-
-function paramsFor(call: ApprovedCall): ClientRequestParams {
-  if (call.kind === 'request') {
-    const { request: r } = call;
-    const p: ClientRequestParams = {
-      clientSecretName: r.name,
-      url: r.template.url,
-      method: r.template.method,
-      headers: r.template.headers,
-      origin: call.origin,
-    };
-    if (r.template.data !== undefined) p.data = r.template.data;
-    if (r.template.params !== undefined) p.params = r.template.params;
-    if (r.queue !== undefined) p.queue = r.queue;
-    if (r.expires !== undefined) p.expires = r.expires;
-    if (r.poll !== undefined) p.poll = r.poll;
-    return p;
-  }
-  const t = call.template;
-  const p: ClientRequestParams = {
-    clientSecretName: call.name,
-    url: t.url,
-    method: t.method,
-    headers: t.headers,
-    origin: call.origin,
-  };
-  if (t.body !== undefined) p.data = t.body;
-  return p;
 }
 
 /**
@@ -83,7 +48,8 @@ export async function forwardCall(
   const live = await vault.current();
   if (!live) throw new KeyholeError('VAULT_LOCKED');
   const relay = await vault.relayFor(live);
-  const fwd = buildForwardRequest(live.store, paramsFor(call));
+  // Exactly the relay request consent was decided on (call-plan.ts), never rebuilt here.
+  const fwd = call.request;
   // The background knows the values it is about to use: it scrubs again what parsing decodes.
   const secrets = fwd.secrets.flatMap((s) =>
     payloadSecrets(live.store.payloadOf(s.vaultId, s.itemId)),

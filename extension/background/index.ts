@@ -2,7 +2,9 @@
 import { browser } from 'wxt/browser';
 import { APPROVAL_PORT_NAME, PAGE_PORT_NAME } from '../bridge/messages.js';
 import type { ApprovalToBackground, BackgroundToApproval } from '../ui/protocol.js';
+import { KeyholeError } from '../../shared/errors.js';
 import { ApprovalQueue } from './approvals.js';
+import { lookUpForOrigin, planPageCall } from './call-plan.js';
 import type { ApprovalView } from './approvals.js';
 import { addDenied, isDenied } from './denied.js';
 import { extensionUrl } from './ext-url.js';
@@ -49,11 +51,16 @@ export function startBackground(): void {
     },
   });
 
+  const liveStore = async () => {
+    const live = await vault.current();
+    if (!live) throw new KeyholeError('VAULT_LOCKED');
+    return live.store;
+  };
   const pageDeps: PageCallDeps = {
     extensionId: self.id,
     isUnlocked: async () => (await vault.current()) !== undefined,
-    find: (name) => vault.find(name),
-    names: (vaultId) => (vaultId ? vault.namesIn(vaultId) : vault.allNames()),
+    plan: async (origin, op) => planPageCall(await liveStore(), origin, op),
+    lookup: async (origin, name) => lookUpForOrigin(await liveStore(), origin, name),
     ask: (prompt, signal) => approvals.ask(prompt, signal),
     allowOrigin: (found, origin) => vault.setOrigin(found.vaultId, found.itemId, origin, true),
     isDenied,

@@ -1,35 +1,20 @@
 // One page call in the background: who is calling (sender), may it use the secret(s) (or ask the
 // user), is the request acceptable — then forward through the relay and stream the answer back.
 import { KeyholeError } from '../../shared/errors.js';
-import { findPlaceholders, resolveRef, secretSigns } from '../../shared/policy/index.js';
-import type { SecretPayload } from '../../shared/protocol/secret.js';
+import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import { bytesToBase64, isPageOp } from '../bridge/messages.js';
 import type { BackgroundReply, FetchTemplate, PageOp } from '../bridge/messages.js';
 import { pageErrorBody } from '../bridge/page-errors.js';
 import type { Decision } from './approvals.js';
-import {
-  callerOrigin,
-  checkFetchTemplate,
-  checkPageRequest,
-  decideAccess,
-  describeDestination,
-  fetchSecretNames,
-  requestedName,
-  topOrigin,
-} from './policy.js';
-import type { PageRequest, SenderLike } from './policy.js';
+import type { CallPlan, PlannedSecret } from './call-plan.js';
+import { callerOrigin, decideAccess, topOrigin } from './policy.js';
+import type { SenderLike } from './policy.js';
 
-/** A secret as the page-call logic sees it (the real one also carries its item key, unused here). */
-export interface FoundSecret {
-  vaultId: string;
-  itemId: string;
-  payload: SecretPayload;
+/** A call that passed consent and every check: exactly the relay request that was judged. */
+export interface ApprovedCall {
+  origin: string;
+  request: ForwardRequest;
 }
-
-/** A call that passed every check, ready for the relay. */
-export type ApprovedCall =
-  | { kind: 'request'; origin: string; request: PageRequest }
-  | { kind: 'fetch'; origin: string; name: string; template: FetchTemplate };
 
 export interface ReplySink {
   head(status: number, statusText: string, headers: [string, string][]): void;
@@ -37,174 +22,126 @@ export interface ReplySink {
   end(): void;
 }
 
+export type PlanOp =
+  { op: 'request'; params: Record<string, unknown> } | { op: 'fetch'; request: FetchTemplate };
+
+/** What the approval window shows for one call: every secret the call would use. */
+export interface AskPrompt {
+  origin: string;
+  /** the first secret this origin has not been allowed yet */
+  secretName: string;
+  /** every secret the call would use, `name` or `name (vault)` */
+  secrets: string[];
+  host: string;
+  method: string;
+  /** the top-level page's origin (set by servePagePort from the sender's tab) */
+  topOrigin?: string;
+}
+
 export interface PageCallDeps {
   extensionId: string;
   isUnlocked(): Promise<boolean>;
-  find(name: string): Promise<FoundSecret | undefined>;
-  /** live names in one vault (undefined: all vaults) */
-  names(vaultId?: string): Promise<string[]>;
-  ask(
-    prompt: {
-      origin: string;
-      secretName: string;
-      host: string;
-      method: string;
-      /** the top-level page's origin (set by servePagePort from the sender's tab) */
-      topOrigin?: string;
-    },
-    signal: AbortSignal,
-  ): Promise<Decision>;
-  allowOrigin(found: FoundSecret, origin: string): Promise<void>;
+  /** the relay request of the op for `origin`, every secret in it resolved (call-plan.ts) */
+  plan(origin: string, op: PlanOp): Promise<CallPlan>;
+  /** the secret `name` means for `origin` (a decoy when none; throws when ambiguous) */
+  lookup(origin: string, name: string): Promise<PlannedSecret>;
+  ask(prompt: AskPrompt, signal: AbortSignal): Promise<Decision>;
+  allowOrigin(found: PlannedSecret, origin: string): Promise<void>;
   isDenied(origin: string, name: string): Promise<boolean>;
   addDenied(origin: string, name: string): Promise<void>;
   forward(call: ApprovedCall, sink: ReplySink, signal: AbortSignal): Promise<void>;
+  /** no answer that refuses an origin comes sooner than this after the call (ms; no timing oracle) */
+  refusalFloorMs?: number;
 }
 
 /**
- * Make sure `origin` may use every one of `names`. Missing and not-allowed look the same to the page
- * (ORIGIN_NOT_ALLOWED); an existing secret the user has not decided on is asked about first, but
- * only when the request would otherwise be acceptable (`precheck`), so no window is spent on junk.
+ * Answers that refuse an origin (ORIGIN_NOT_ALLOWED, has() → false) wait until this long after
+ * the call began: the work before them differs by microseconds between a name that exists and one
+ * that does not (issue #11: 0.3–0.6 ms was enough to tell 7 of 7 names apart).
+ */
+export const REFUSAL_FLOOR_MS = 25;
+
+function label(s: PlannedSecret): string {
+  return s.vault ? `${s.payload.name} (${s.vault})` : s.payload.name;
+}
+
+/**
+ * Consent on exactly the secrets of the planned relay request: each must be allowed for `origin`,
+ * or approved now in one prompt that lists every secret the call would use. Missing, ambiguous
+ * and refused names all answer ORIGIN_NOT_ALLOWED after the same steps (denied-list read and the
+ * plan's checks for every secret, real or decoy); a prompt is shown only for a call that would
+ * otherwise go, so no window is spent on junk.
  */
 export async function authorise(
   deps: PageCallDeps,
   origin: string,
-  names: string[],
-  display: { host: string; method: string },
-  precheck: (found: FoundSecret) => void,
+  plan: CallPlan,
   signal: AbortSignal,
-): Promise<FoundSecret[]> {
-  const out: FoundSecret[] = [];
-  for (const name of names) {
-    const found = await deps.find(name);
-    const access = decideAccess(
-      found?.payload,
-      origin,
-      found ? await deps.isDenied(origin, name) : false,
+): Promise<void> {
+  const access: ReturnType<typeof decideAccess>[] = [];
+  for (const s of plan.secrets) {
+    const denied = await deps.isDenied(origin, s.payload.name);
+    access.push(decideAccess(s.decoy ? undefined : s.payload, origin, denied));
+  }
+  let failed: unknown;
+  try {
+    plan.check();
+  } catch (err) {
+    failed = err;
+  }
+  if (access.includes('refuse')) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
+  const toAsk = plan.secrets.filter((_, i) => access[i] === 'ask');
+  if (toAsk.length > 0) {
+    if (failed !== undefined) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
+    const decision = await deps.ask(
+      {
+        origin,
+        secretName: toAsk[0]!.payload.name,
+        secrets: plan.secrets.map(label),
+        ...plan.display,
+      },
+      signal,
     );
-    if (access === 'refuse' || !found) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
-    if (access === 'ask') {
-      try {
-        precheck(found);
-      } catch {
-        throw new KeyholeError('ORIGIN_NOT_ALLOWED');
-      }
-      const decision = await deps.ask({ origin, secretName: name, ...display }, signal);
-      if (decision === 'deny') {
-        await deps.addDenied(origin, name);
-        throw new KeyholeError('USER_DENIED');
-      }
-      // "Not now" (window closed): refused this time, asked again next time.
-      if (decision === 'dismiss') throw new KeyholeError('USER_DENIED');
-      if (decision === 'always') {
-        // Still allowed this once if saving the permission fails (e.g. the relay is down).
-        await deps.allowOrigin(found, origin).catch(() => undefined);
-      }
+    if (decision === 'deny') {
+      for (const s of toAsk) await deps.addDenied(origin, s.payload.name);
+      throw new KeyholeError('USER_DENIED');
     }
-    out.push(found);
-  }
-  return out;
-}
-
-/** Names a request-mode call uses: its clientSecretName plus any `$(secret:NAME)` in the template. */
-async function requestNames(
-  deps: PageCallDeps,
-  params: Record<string, unknown>,
-  main: FoundSecret | undefined,
-) {
-  const name = requestedName(params);
-  if (!main) return [name];
-  const texts: string[] = [];
-  collect(params.url, texts);
-  collect(params.headers, texts);
-  collect(params.data, texts);
-  collect(params.params, texts);
-  const known = await deps.names(main.vaultId);
-  const names = [name];
-  for (const text of texts) {
-    for (const tok of findPlaceholders(text)) {
-      if (!tok.ref) continue;
-      const resolved = resolveRef(tok.ref, known)?.name ?? tok.ref;
-      if (!names.includes(resolved)) names.push(resolved);
+    // "Not now" (window closed): refused this time, asked again next time.
+    if (decision === 'dismiss') throw new KeyholeError('USER_DENIED');
+    if (decision === 'always') {
+      // Still allowed this once if saving the permission fails (e.g. the relay is down).
+      for (const s of toAsk) await deps.allowOrigin(s, origin).catch(() => undefined);
     }
   }
-  return names;
+  if (failed !== undefined) throw failed;
 }
 
-function collect(value: unknown, into: string[], depth = 0): void {
-  if (depth > 32) return;
-  if (typeof value === 'string') into.push(value);
-  else if (typeof value === 'object' && value !== null)
-    for (const v of Object.values(value)) collect(v, into, depth + 1);
-}
-
-async function runRequest(
+async function runCall(
   deps: PageCallDeps,
   origin: string,
-  params: Record<string, unknown>,
-  sink: ReplySink,
-  signal: AbortSignal,
-): Promise<void> {
-  const name = requestedName(params);
-  if (!(await deps.isUnlocked())) throw new KeyholeError('VAULT_LOCKED');
-  const main = await deps.find(name);
-  const names = await requestNames(deps, params, main);
-  // sigv4 / hmac: the relay signs; the call names the secret and needs no placeholder.
-  const signs = main !== undefined && secretSigns(main.payload.type);
-  if (names.length > 8) throw new KeyholeError('INVALID_REQUEST');
-  const display = describeDestination(params.url, params.method);
-  const found = await authorise(
-    deps,
-    origin,
-    names,
-    display,
-    (f) => checkPageRequest(params, f.payload.allowedHosts, signs),
-    signal,
-  );
-  let request: PageRequest | undefined;
-  for (const f of found) request = checkPageRequest(params, f.payload.allowedHosts, signs);
-  if (!request) throw new KeyholeError('INVALID_REQUEST');
-  await deps.forward({ kind: 'request', origin, request }, sink, signal);
-}
-
-async function runFetch(
-  deps: PageCallDeps,
-  origin: string,
-  template: FetchTemplate,
+  op: PlanOp,
   sink: ReplySink,
   signal: AbortSignal,
 ): Promise<void> {
   if (!(await deps.isUnlocked())) throw new KeyholeError('VAULT_LOCKED');
-  if (
-    typeof template.url !== 'string' ||
-    typeof template.headers !== 'object' ||
-    template.headers === null
-  ) {
-    throw new KeyholeError('INVALID_REQUEST');
-  }
-  const { names } = fetchSecretNames(template, await deps.names());
-  if (names.length === 0) throw new KeyholeError('PLACEHOLDER_MISSING');
-  if (names.length > 8) throw new KeyholeError('INVALID_REQUEST');
-  const display = describeDestination(template.url, template.method);
-  const found = await authorise(
-    deps,
-    origin,
-    names,
-    display,
-    (f) => checkFetchTemplate(template, [f.payload]),
-    signal,
-  );
-  checkFetchTemplate(
-    template,
-    found.map((f) => f.payload),
-  );
-  await deps.forward({ kind: 'fetch', origin, name: names[0] as string, template }, sink, signal);
+  const plan = await deps.plan(origin, op);
+  await authorise(deps, origin, plan, signal);
+  const request = plan.forwardRequest();
+  await deps.forward({ origin, request }, sink, signal);
 }
 
 async function runHas(deps: PageCallDeps, origin: string, name: string): Promise<boolean> {
   if (!(await deps.isUnlocked())) return false;
-  const found = await deps.find(name);
-  return decideAccess(found?.payload, origin, false) === 'allow';
+  let found: PlannedSecret;
+  try {
+    found = await deps.lookup(origin, name);
+  } catch {
+    return false;
+  }
+  return decideAccess(found.decoy ? undefined : found.payload, origin, false) === 'allow';
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Run one op and report through `send`; every failure becomes a page-safe error body. */
 export async function runPageOp(
@@ -219,18 +156,26 @@ export async function runPageOp(
     chunk: (bytes) => send({ t: 'chunk', b64: bytesToBase64(bytes) }),
     end: () => send({ t: 'end' }),
   };
+  const started = performance.now();
+  const floor = async () => {
+    const wait = started + (deps.refusalFloorMs ?? REFUSAL_FLOOR_MS) - performance.now();
+    if (wait > 0) await sleep(wait);
+  };
   try {
     if (op.op === 'has') {
-      send({ t: 'result', data: origin ? await runHas(deps, origin, op.name) : false });
+      const has = origin ? await runHas(deps, origin, op.name) : false;
+      if (!has) await floor();
+      send({ t: 'result', data: has });
       return;
     }
     if (!origin) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
-    if (op.op === 'request') await runRequest(deps, origin, op.params, sink, signal);
-    else if (op.op === 'fetch') await runFetch(deps, origin, op.request, sink, signal);
+    if (op.op === 'request' || op.op === 'fetch') await runCall(deps, origin, op, sink, signal);
     else throw new KeyholeError('INVALID_REQUEST');
   } catch (err) {
     if (signal.aborted) return;
     const e = err instanceof KeyholeError ? err : undefined;
+    if (e?.code === 'ORIGIN_NOT_ALLOWED') await floor();
+    if (signal.aborted) return;
     send({
       t: 'error',
       error: pageErrorBody(e?.code ?? 'INTERNAL', { status: e?.status, body: e?.body }),

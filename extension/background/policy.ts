@@ -158,7 +158,14 @@ export function checkPageRequest(
     throw new KeyholeError('INVALID_REQUEST');
   }
   if (size > MAX_PARAMS_BYTES) throw new KeyholeError('PAYLOAD_TOO_LARGE');
-  const out: PageRequest = { name, template: parsed.data, stream: params.stream === true };
+  return { name, template: parsed.data, stream: params.stream === true, ...pageOptions(params) };
+}
+
+/** Skapi's poll / expires / queue, validated (INVALID_REQUEST): nothing here depends on a secret. */
+export function pageOptions(
+  params: Record<string, unknown>,
+): Pick<PageRequest, 'poll' | 'expires' | 'queue'> {
+  const out: Pick<PageRequest, 'poll' | 'expires' | 'queue'> = {};
   if (params.poll !== undefined) {
     if (typeof params.poll !== 'number' || !Number.isFinite(params.poll) || params.poll < 0) {
       throw new KeyholeError('INVALID_REQUEST');

@@ -17,6 +17,7 @@ import {
   ensureSignKeys,
   labelOf,
   loadCache,
+  mergeSecretPatch,
   login as sdkLogin,
   pushWithMerge,
   RelayClient,
@@ -310,7 +311,7 @@ export class VaultService {
         base = live.store.index(vault.id).byId.get(itemId);
         if (!base) throw new KeyholeError('SECRET_NOT_FOUND');
       }
-      const merged = { ...(base?.payload ?? {}), ...dropUndefined(input) };
+      const merged = mergeSecretPatch(base?.payload ?? {}, input);
       const payload = validatePayload(merged);
       const clash = live.store.index(vault.id).byName.get(payload.name);
       if (clash && clash.itemId !== itemId) {
@@ -517,13 +518,6 @@ function cmp(a: string, b: string): number {
 
 function mergeConflicts(a: SyncConflict[], b: SyncConflict[]): SyncConflict[] {
   return [...a, ...b].slice(-20);
-}
-
-function dropUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o))
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
 
 export function errorCode(err: unknown): string {

@@ -7,10 +7,21 @@ import { parseAllowedOrigin } from '../../shared/policy/origins.js';
 import { isValidSecretName, SECRET_NAME_RULE } from '../../shared/policy/secret-name.js';
 import { parseTemplateFields } from '../../shared/policy/template-fields.js';
 import type { Problem } from '../ui/explain.js';
+import { emptySigningDraft, signingSettings, type SigningDraft } from './signing-draft.js';
 import type { SecretSummary } from '../background/vault-service.js';
 
 /** The types the popup edits, in the order the type menu lists them. */
-export const EDITABLE_TYPES = ['bearer', 'plain', 'basic', 'template', 'oauth'] as const;
+export const EDITABLE_TYPES = [
+  'bearer',
+  'plain',
+  'basic',
+  'template',
+  'oauth',
+  'sigv4',
+  'hmac',
+  'jwt',
+  'github-app',
+] as const;
 export type EditableType = (typeof EDITABLE_TYPES)[number];
 
 export const TYPE_LABELS: Record<EditableType, string> = {
@@ -19,6 +30,10 @@ export const TYPE_LABELS: Record<EditableType, string> = {
   basic: 'Basic auth (user + password)',
   template: 'Template (several fields)',
   oauth: 'OAuth client',
+  sigv4: 'AWS Signature V4',
+  hmac: 'HMAC signature',
+  jwt: 'JWT bearer (Google service account…)',
+  'github-app': 'GitHub App',
 };
 
 export interface OAuthDraft {
@@ -40,6 +55,8 @@ export interface SecretDraft {
   /** template: key=value rows */
   fields: string;
   oauth: OAuthDraft;
+  /** sigv4, hmac, jwt, github-app */
+  signing: SigningDraft;
   hosts: string;
   origins: string;
   description: string;
@@ -62,6 +79,7 @@ export function emptyDraft(vaultId: string): SecretDraft {
       refreshToken: '',
       scope: '',
     },
+    signing: emptySigningDraft(),
     hosts: '',
     origins: '',
     description: '',
@@ -150,6 +168,15 @@ export function checkDraft(d: SecretDraft, editing: boolean): DraftCheck {
         ...(o.grant === 'refresh_token' ? { refreshToken: o.refreshToken } : {}),
         ...(o.scope.trim() ? { scope: o.scope.trim() } : {}),
       };
+      break;
+    }
+    case 'sigv4':
+    case 'hmac':
+    case 'jwt':
+    case 'github-app': {
+      const checked = signingSettings(d.type, d.signing, editing);
+      if (!checked.ok) return checked;
+      if (checked.settings) Object.assign(secret, checked.settings);
       break;
     }
   }

@@ -11,6 +11,8 @@ import { useAction } from '../ui/use-action.js';
 import { checkDraft, draftFrom, EDITABLE_TYPES, emptyDraft, TYPE_LABELS } from './secret-draft.js';
 import type { EditableType, OAuthDraft, SecretDraft } from './secret-draft.js';
 import { Icon } from '../ui/icons.js';
+import { isSigningDraftType, type SigningDraft } from './signing-draft.js';
+import { SigningFields } from './signing-fields.js';
 
 export function SecretForm(props: {
   existing?: SecretSummary;
@@ -32,6 +34,8 @@ export function SecretForm(props: {
     setDraft((d) => ({ ...d, [k]: v }));
   const setOAuth = <K extends keyof OAuthDraft>(k: K, v: OAuthDraft[K]) =>
     setDraft((d) => ({ ...d, oauth: { ...d.oauth, [k]: v } }));
+  const setSigning = <K extends keyof SigningDraft>(k: K, v: SigningDraft[K]) =>
+    setDraft((d) => ({ ...d, signing: { ...d.signing, [k]: v } }));
   const problem = act.problem;
 
   useEffect(() => {
@@ -265,6 +269,17 @@ export function SecretForm(props: {
             />
           </Field>
         </fieldset>
+      ) : null}
+
+      {isSigningDraftType(draft.type) ? (
+        <SigningFields
+          type={draft.type}
+          draft={draft.signing}
+          set={setSigning}
+          problem={problem}
+          secretInput={secretInput}
+          editing={Boolean(existing)}
+        />
       ) : null}
 
       <Field

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { KeyholeError } from '../../shared/errors.js';
 import {
   assertNoPlaceholderInAuthority,
+  assertPlacements,
   listPlaceholders,
   parseAllowedHost,
   parseDestination,
@@ -12,6 +13,7 @@ import {
   secretSigns,
   type AllowedHostRule,
   type Destination,
+  type PlaceholderUse,
 } from '../../shared/policy/index.js';
 import {
   isAgentOrigin,
@@ -49,6 +51,7 @@ export interface PreparedForward {
 export function precheck(req: ForwardRequest): {
   dest: Destination;
   used: Set<string>;
+  uses: PlaceholderUse[];
   /** no placeholder at all: acceptable only when the first secret signs (checked once opened) */
   bare: boolean;
 } {
@@ -74,7 +77,7 @@ export function precheck(req: ForwardRequest): {
       );
     used.add(resolved.name);
   }
-  return { dest, used, bare: uses.length === 0 };
+  return { dest, used, uses, bare: uses.length === 0 };
 }
 
 /** Each secret's allowed hosts, parsed once for the checks before and after substitution. */
@@ -119,7 +122,7 @@ export async function prepareForward(
   /** the first secret's membership + item row, when it was looked up with the session */
   prefetched?: PrefetchedRow,
 ): Promise<PreparedForward> {
-  const { dest, used: named, bare } = precheck(req);
+  const { dest, used: named, uses, bare } = precheck(req);
   const used = usedSecrets(req, named);
   for (const ref of req.secrets) audit.push({ vaultId: ref.vaultId, secretName: ref.name });
   let opened: OpenedSecret[];
@@ -135,6 +138,13 @@ export async function prepareForward(
   }
   const rules = opened.map((secret) => parseRules(secret.payload.allowedHosts));
   for (const r of rules) if (!allowedBy(r, dest)) throw new KeyholeError('HOST_NOT_ALLOWED');
+  // Placement, from inside each authenticated item: before any value exists (tokens included).
+  const byName = new Map(opened.map((s) => [s.name, s.payload]));
+  assertPlacements(
+    uses,
+    req.secrets.map((s) => s.name),
+    (name) => byName.get(name)?.placement,
+  );
   // A client that says it sends for an agent gets only secrets enabled for agents, read from
   // inside the authenticated item (a client that lies about it only skips its own net).
   if (isAgentOrigin(req.origin) && opened.some((secret) => secret.payload.agent !== true)) {

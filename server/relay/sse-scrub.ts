@@ -241,7 +241,7 @@ export class SseScrubber {
     };
     let data: string;
     if (e.json !== undefined) {
-      let json = e.json;
+      let json: unknown = e.json;
       for (const [path, edits] of e.edits)
         json = setAt(json, path.split(SEP).slice(1), (s) => apply(s, edits));
       data = JSON.stringify(json);

@@ -3,6 +3,7 @@
 import { KeyholeError } from '../../shared/errors.js';
 import {
   assertNoPlaceholderInAuthority,
+  mapStrings,
   parseDestination,
   replacePlaceholders,
   splitAuthority,
@@ -24,23 +25,13 @@ export interface OutgoingRequest {
   body: string | null;
 }
 
-const MAX_DEPTH = 64;
-
 export function methodHasBody(method: string): boolean {
   return method !== 'GET' && method !== 'HEAD';
 }
 
-function substituteDeep(value: unknown, lookup: Lookup, depth: number): unknown {
-  if (depth > MAX_DEPTH)
-    throw new KeyholeError('INVALID_REQUEST', 'The data is nested too deeply.');
-  if (typeof value === 'string') return replacePlaceholders(value, lookup);
-  if (Array.isArray(value)) return value.map((v) => substituteDeep(v, lookup, depth + 1));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, substituteDeep(v, lookup, depth + 1)]),
-    );
-  }
-  return value;
+/** The shared walk (shared/policy/traverse.ts): the same leaves and depth limit as every check. */
+function substituteDeep(value: unknown, lookup: Lookup): unknown {
+  return mapStrings(value, (text) => replacePlaceholders(text, lookup));
 }
 
 /** The url with placeholders percent-encoded in path and query, params appended, fragment dropped. */
@@ -103,7 +94,7 @@ export function buildOutgoing(
     if (typeof template.data === 'string') {
       body = replacePlaceholders(template.data, lookup);
     } else {
-      const data = substituteDeep(template.data, lookup, 0);
+      const data = substituteDeep(template.data, lookup);
       const isForm =
         contentType !== undefined && /^application\/x-www-form-urlencoded\b/i.test(contentType);
       if (isForm && data !== null && typeof data === 'object' && !Array.isArray(data)) {

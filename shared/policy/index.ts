@@ -9,3 +9,6 @@ export * from './origins.js';
 export * from './input-hints.js';
 export * from './template-fields.js';
 export * from './secret-name.js';
+export * from './traverse.js';
+export * from './body-fields.js';
+export * from './placement.js';

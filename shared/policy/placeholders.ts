@@ -1,6 +1,8 @@
 // Placeholder grammar: `$CLIENT_SECRET`, `$(secret:NAME)`, `$(secret:NAME.field)` — finding,
 // listing and resolving them in a request template (docs/forward.md, "Placeholders").
 import type { RequestTemplate } from '../protocol/forward.js';
+import { bodyTextFields } from './body-fields.js';
+import { walkStrings } from './traverse.js';
 
 export const CLIENT_SECRET = '$CLIENT_SECRET';
 
@@ -14,10 +16,22 @@ export interface PlaceholderToken {
 /** Where a placeholder may appear; keys (header names, JSON keys, param names) are never read. */
 export type PlaceholderPlace = 'url' | 'header' | 'data' | 'params';
 
+/**
+ * Exactly where one placeholder stands, for placement (docs/forward.md, "Placement"):
+ * url — in the path (no `query`) or the query of the url, or in `params` (`query`: the parameter);
+ * header — in the value of header `name` (lower-case);
+ * body — in the field at dot path `path` of a JSON or form body; null: free text or a key.
+ */
+export type PlaceholderSite =
+  | { part: 'url'; query?: string }
+  | { part: 'header'; name: string }
+  | { part: 'body'; path: string | null };
+
 export interface PlaceholderUse {
   place: PlaceholderPlace;
   /** undefined: $CLIENT_SECRET (the first secret) */
   ref?: string;
+  site: PlaceholderSite;
 }
 
 export const PLACEHOLDER_RE = /\$CLIENT_SECRET|\$\(secret:([A-Za-z0-9][A-Za-z0-9_.-]{0,160})\)/g;
@@ -76,16 +90,6 @@ export function resolveRef(
   return best === null ? null : { name: best, field: ref.slice(best.length + 1) };
 }
 
-function collectStrings(value: unknown, into: string[], depth = 0): void {
-  if (depth > 64) return;
-  if (typeof value === 'string') into.push(value);
-  else if (Array.isArray(value)) for (const v of value) collectStrings(v, into, depth + 1);
-  else if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value as Record<string, unknown>))
-      collectStrings(v, into, depth + 1);
-  }
-}
-
 type TemplateParts = Pick<RequestTemplate, 'url' | 'headers' | 'data' | 'params'> & {
   method?: string;
 };
@@ -95,19 +99,80 @@ function sendsData(method: string | undefined): boolean {
   return method !== 'GET' && method !== 'HEAD';
 }
 
-/** Every placeholder in the parts of the template that are sent, with where it is. */
+/** The part of a url template that is sent (and substituted): everything before `#`. */
+export function sentUrl(url: string): string {
+  const hash = url.indexOf('#');
+  return hash === -1 ? url : url.slice(0, hash);
+}
+
+function decodeQueryName(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The query parameter a placeholder at [start, end) of `url` is the value of, if any. */
+function queryNameAt(url: string, start: number, end: number): string | undefined {
+  const q = url.indexOf('?');
+  if (q === -1 || start < q) return undefined;
+  let at = q + 1;
+  for (const pair of url.slice(q + 1).split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq !== -1 && start >= at + eq + 1 && end <= at + pair.length) {
+      return decodeQueryName(pair.slice(0, eq));
+    }
+    at += pair.length + 1;
+  }
+  return undefined;
+}
+
+function headerValue(headers: Record<string, unknown> | undefined, name: string) {
+  for (const [k, v] of Object.entries(headers ?? {}))
+    if (k.toLowerCase() === name && typeof v === 'string') return v;
+  return undefined;
+}
+
+/**
+ * Every placeholder in the parts of the template that are sent, with where it is: the one
+ * traversal the extension's check, the request builder and the relay share. Throws
+ * INVALID_REQUEST for data nested deeper than MAX_DATA_DEPTH.
+ */
 export function listPlaceholders(template: TemplateParts): PlaceholderUse[] {
   const uses: PlaceholderUse[] = [];
-  const add = (place: PlaceholderPlace, text: string) => {
-    for (const t of findPlaceholders(text))
-      uses.push(t.ref === undefined ? { place } : { place, ref: t.ref });
-  };
-  add('url', template.url);
-  for (const v of Object.values(template.headers ?? {})) add('header', v);
-  const strings: string[] = [];
-  if (sendsData(template.method)) collectStrings(template.data, strings);
-  for (const s of strings) add('data', s);
-  for (const v of Object.values(template.params ?? {})) if (typeof v === 'string') add('params', v);
+  const push = (place: PlaceholderPlace, site: PlaceholderSite, ref: string | undefined) =>
+    uses.push(ref === undefined ? { place, site } : { place, ref, site });
+
+  const url = typeof template.url === 'string' ? sentUrl(template.url) : '';
+  for (const t of findPlaceholders(url)) {
+    const query = queryNameAt(url, t.start, t.end);
+    push('url', query === undefined ? { part: 'url' } : { part: 'url', query }, t.ref);
+  }
+  const headers = (template.headers ?? {}) as Record<string, unknown>;
+  for (const [name, v] of Object.entries(headers)) {
+    if (typeof v !== 'string') continue;
+    for (const t of findPlaceholders(v))
+      push('header', { part: 'header', name: name.toLowerCase() }, t.ref);
+  }
+  if (sendsData(template.method)) {
+    const data: unknown = template.data;
+    if (typeof data === 'string') {
+      const fields = bodyTextFields(data, headerValue(headers, 'content-type'));
+      findPlaceholders(data).forEach((t, i) =>
+        push('data', { part: 'body', path: fields[i] ?? null }, t.ref),
+      );
+    } else {
+      walkStrings(data, (text, path) => {
+        for (const t of findPlaceholders(text))
+          push('data', { part: 'body', path: path.length > 0 ? path.join('.') : null }, t.ref);
+      });
+    }
+  }
+  for (const [k, v] of Object.entries((template.params ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== 'string') continue;
+    for (const t of findPlaceholders(v)) push('params', { part: 'url', query: k }, t.ref);
+  }
   return uses;
 }
 

@@ -64,6 +64,21 @@ export const SecretPayload = z
      * Off unless the owner turns it on; inside the authenticated item, so the relay checks it too.
      */
     agent: z.boolean().optional(),
+    /**
+     * Where the value may be placed: `header:NAME` | `query:NAME` | `body:PATH` | `url`
+     * (shared/policy/placement.ts). Absent on secrets saved before placement: legacy, needs review.
+     */
+    placement: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(url|header:[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}|query:[^&=#\s]{1,256}|body:[^.\s]{1,128}(\.[^.\s]{1,128}){0,31})$/,
+            'header:NAME, query:NAME, body:PATH or url',
+          ),
+      )
+      .max(20)
+      .optional(),
   })
   .superRefine((p, ctx) => {
     // The signing and minting types cannot work without their settings: refuse such an item.

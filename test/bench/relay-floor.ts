@@ -1,6 +1,7 @@
 // The relay's floor, for the bench: only the work issue #4 makes every forward do, on the relay's
-// own modules, with nothing else. Per request: read the body, JSON.parse it, ONE store read (the
-// relay's statement: live session + membership + item, on the relay's SQLite file), decrypt the
+// own modules, with nothing else. Per request: read the body, JSON.parse it, hash the session
+// token, look up session + membership + item in the relay's cache (server/db/relay-cache.ts, as
+// decided in issue #16; on a miss the relay's one statement on its SQLite file), decrypt the
 // item with the key from the body, then send the pre-shaped upstream request and stream the answer
 // back scrubbed (execute + nodeSink). No schema validation, placeholder parsing, host policy,
 // substitution engine, header checks, audit or request log: it is not a relay, it is the lower
@@ -11,6 +12,7 @@ import { createServer } from 'node:http';
 import BetterSqlite3 from 'better-sqlite3';
 import { decryptItemData, fromBase64url, initCrypto } from '../../shared/crypto/index.js';
 import { HOT_SQL } from '../../server/db/hot-statements.js';
+import { RelayCache } from '../../server/db/relay-cache.js';
 import { hashToken } from '../../server/db/sessions-repo.js';
 import { execute } from '../../server/relay/execute.js';
 import { createOutboundAgent } from '../../server/relay/outbound.js';
@@ -24,9 +26,26 @@ await initCrypto();
 const target = new URL(upstream);
 const db = new BetterSqlite3(dbPath, { readonly: true });
 // The relay's own statement (server/db/hot-statements.ts).
-const lookup = db.prepare<[string, string, string, number], { data: string | null }>(
-  HOT_SQL.sessionMemberItem.sqlite,
-);
+const lookup = db.prepare<
+  [string, string, string, number],
+  { account_id: string; expires_at: number; data: string | null }
+>(HOT_SQL.sessionMemberItem.sqlite);
+const cache = new RelayCache(true);
+
+/** The envelope, from the cache when session, membership and item are all in it. */
+function envelope(tokenHash: string, vaultId: string, itemId: string): string | null {
+  const now = Date.now();
+  const s = cache.session(tokenHash, now);
+  const item = s && cache.isMember(vaultId, s.accountId) ? cache.item(vaultId, itemId) : undefined;
+  if (item) return item.data;
+  const row = lookup.get(vaultId, itemId, tokenHash, now);
+  if (!row?.data) return null;
+  const epoch = cache.epoch;
+  cache.putSession(epoch, tokenHash, { accountId: row.account_id, expiresAt: row.expires_at });
+  cache.putMember(epoch, vaultId, row.account_id);
+  cache.putItem(epoch, vaultId, itemId, { data: row.data, deleted: 0 });
+  return row.data;
+}
 const agent = createOutboundAgent({
   guard: new SsrfGuard({ allowPrivate: [target.host] }),
   connectTimeoutMs: 30_000,
@@ -44,9 +63,9 @@ const server = createServer((req, res) => {
     const body = JSON.parse(text) as Body;
     const ref = body.secrets[0]!;
     const token = (req.headers.authorization ?? '').slice('Bearer '.length);
-    const row = lookup.get(ref.vaultId, ref.itemId, hashToken(token), Date.now());
-    if (!row?.data) throw new Error('no session, membership or item');
-    const payload = decryptItemData(fromBase64url(ref.itemKey), ref.vaultId, ref.itemId, row.data);
+    const data = envelope(hashToken(token), ref.vaultId, ref.itemId);
+    if (!data) throw new Error('no session, membership or item');
+    const payload = decryptItemData(fromBase64url(ref.itemKey), ref.vaultId, ref.itemId, data);
     const value = payload.type === 'bearer' ? (payload.value ?? '') : '';
     const url = new URL(body.request.url);
     const run = execute(

@@ -124,6 +124,17 @@ describe('forward: secrets that sign and mint', () => {
       expect(seen.path).toContain('max-keys=10');
     });
 
+    it('an S3 key with characters the url leaves raw is sent and signed in S3’s encoding', async () => {
+      const ref = await add('s3k', 'sigv4', aws());
+      const res = await forward(
+        fwd({ url: `${m.url}/aws/bucket/photos/a(1)!*'@:$,;=~x%20y%2Fz.jpg` }, [ref]),
+      );
+      expect(res.status, refusal()).toBe(200);
+      expect(m.seen.at(-1)!.path).toBe(
+        '/aws/bucket/photos/a%281%29%21%2A%27%40%3A%24%2C%3B%3D~x%20y/z.jpg',
+      );
+    });
+
     it('signs a Bedrock POST body with a session token; the SHA-256 covers the body', async () => {
       m.aws.sessionToken = `FwoGZXIvYXdzE-${'t'.repeat(40)}`;
       keys.push(m.aws.sessionToken);
@@ -554,6 +565,29 @@ describe('forward: secrets that sign and mint', () => {
       expect(always.status).toBe(401);
       expect(m.google.issued.length).toBe(issued + 1);
       expect(m.seen.length).toBe(calls + 3);
+    });
+
+    it('a refresh that fails is the answer (the token endpoint’s status), never a loop', async () => {
+      m.google.issuers.set('gone@proj.iam.gserviceaccount.com', {
+        ...m.google.issuers.get('sa@proj.iam.gserviceaccount.com')!,
+      });
+      const ref = await add(
+        'gone',
+        'jwt',
+        config('jwt', { ...saJson(), client_email: 'gone@proj.iam.gserviceaccount.com' }),
+      );
+      const req = fwd(
+        { url: `${m.url}/google/v1/gone`, headers: { Authorization: 'Bearer $CLIENT_SECRET' } },
+        [ref],
+      );
+      expect((await forward(req)).status, refusal()).toBe(200);
+      m.google.issuers.delete('gone@proj.iam.gserviceaccount.com');
+      m.revokeAll();
+      const calls = m.seen.length;
+      const res = await forward(req);
+      expect(res.json.error.code).toBe('UPSTREAM_ERROR');
+      expect(res.json.error.status).toBe(400);
+      expect(m.seen.length).toBe(calls + 2); // API 401, token endpoint refused: no second API call
     });
 
     it('the retry works for queued/polled requests too', async () => {

@@ -7,6 +7,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../extension/background/vault-service.js';
 import { forwardCall } from '../../extension/background/forwarder.js';
+import { lookUpForOrigin, planPageCall } from '../../extension/background/call-plan.js';
 import { runPageOp, type PageCallDeps } from '../../extension/background/page-calls.js';
 import type { BackgroundReply, PageOp } from '../../extension/bridge/messages.js';
 import {
@@ -106,15 +107,8 @@ describe('page bridge and keyhole.fetch with signing and minting secrets', () =>
     deps = {
       extensionId: 'abcdefghijklmnopabcdefghijklmnop',
       isUnlocked: async () => true,
-      find: async (name) => {
-        try {
-          const e = store.findSecret(name);
-          return { vaultId: e.vaultId, itemId: e.itemId, payload: e.payload };
-        } catch {
-          return undefined;
-        }
-      },
-      names: async (id) => [...store.index(id ?? store.resolveVault().id).byName.keys()],
+      plan: async (origin, op) => planPageCall(store, origin, op),
+      lookup: async (origin, name) => lookUpForOrigin(store, origin, name),
       ask: async () => 'deny',
       allowOrigin: async () => undefined,
       isDenied: async () => false,

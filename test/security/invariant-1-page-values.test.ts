@@ -4,6 +4,7 @@
 // upstream that reflects the secret in bodies, headers, redirects, error answers and polled
 // tickets. Not one form of a secret may appear. The mock API receiving the raw secret every time is
 // the positive control: the secret really went out, and really came back to the relay.
+import { lookUpForOrigin, planPageCall } from '../../extension/background/call-plan.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VaultService } from '../../extension/background/vault-service.js';
 import { forwardCall } from '../../extension/background/forwarder.js';
@@ -82,15 +83,8 @@ describe('invariant 1: nothing a page can receive contains a secret', () => {
     deps = {
       extensionId: EXT,
       isUnlocked: async () => true,
-      find: async (name) => {
-        try {
-          const e = store.findSecret(name);
-          return { vaultId: e.vaultId, itemId: e.itemId, payload: e.payload };
-        } catch {
-          return undefined;
-        }
-      },
-      names: async (vaultId) => [...store.index(vaultId ?? store.resolveVault().id).byName.keys()],
+      plan: async (origin, op) => planPageCall(store, origin, op),
+      lookup: async (origin, name) => lookUpForOrigin(store, origin, name),
       ask: async () => 'deny',
       allowOrigin: async () => undefined,
       isDenied: async () => false,

@@ -177,10 +177,10 @@ describe('placeholders', () => {
       params: { q: '$(secret:k)', n: 1 },
     });
     expect(uses).toEqual([
-      { place: 'url' },
-      { place: 'header', ref: 'k' },
-      { place: 'data', ref: 't.user' },
-      { place: 'params', ref: 'k' },
+      { place: 'url', site: { part: 'url' } },
+      { place: 'header', ref: 'k', site: { part: 'header', name: 'a' } },
+      { place: 'data', ref: 't.user', site: { part: 'body', path: 'nested.0.deep' } },
+      { place: 'params', ref: 'k', site: { part: 'url', query: 'q' } },
     ]);
   });
   it('GET/HEAD data is not sent, so it does not count', () => {

@@ -9,12 +9,14 @@ import {
   isExtensionPage,
 } from '../../extension/background/policy.js';
 import { runPageOp, servePagePort } from '../../extension/background/page-calls.js';
-import type { FoundSecret, PageCallDeps, PortLike } from '../../extension/background/page-calls.js';
+import type { PageCallDeps, PortLike } from '../../extension/background/page-calls.js';
+import { lookUpForOrigin, planPageCall } from '../../extension/background/call-plan.js';
 import type { BackgroundReply, PageOp } from '../../extension/bridge/messages.js';
 import { base64ToBytes, isCallMessage } from '../../extension/bridge/messages.js';
 import { forwardCall } from '../../extension/background/forwarder.js';
 import type { VaultService } from '../../extension/background/vault-service.js';
 import { RelayClient } from '../../shared/client/relay-client.js';
+import type { VaultStore } from '../../shared/client/vault-store.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import { memoryStore } from '../helpers/memory-vault.js';
 import { entriesToParams, splitFieldName } from '../../extension/bridge/form.js';
@@ -35,22 +37,20 @@ function payload(over: Partial<SecretPayload> = {}): SecretPayload {
   };
 }
 
-function deps(
+async function deps(
   over: Partial<PageCallDeps> = {},
   secrets: SecretPayload[] = [payload()],
-): PageCallDeps & { asked: unknown[] } {
+  given?: VaultStore,
+): Promise<PageCallDeps & { asked: unknown[] }> {
   const asked: unknown[] = [];
+  const store = given ?? (await memoryStore(secrets));
   return {
     asked,
     extensionId: EXT,
     isUnlocked: async () => true,
-    find: async (name) => {
-      const p = secrets.find((s) => s.name === name);
-      return p
-        ? ({ vaultId: 'v'.repeat(22), itemId: 'i'.repeat(22), payload: p } satisfies FoundSecret)
-        : undefined;
-    },
-    names: async () => secrets.map((s) => s.name),
+    plan: async (origin, op) => planPageCall(store, origin, op),
+    lookup: async (origin, name) => lookUpForOrigin(store, origin, name),
+    refusalFloorMs: 0,
     ask: async (prompt) => {
       asked.push(prompt);
       return 'deny';
@@ -150,7 +150,7 @@ describe('checkPageRequest', () => {
 
 describe('page calls', () => {
   it('gives the same answer for a missing secret and one the origin may not use (after a denial)', async () => {
-    const d = deps({ isDenied: async () => true });
+    const d = await deps({ isDenied: async () => true });
     const missing = await run(d, B, {
       op: 'request',
       params: params({ clientSecretName: 'nope' }),
@@ -164,7 +164,7 @@ describe('page calls', () => {
   });
 
   it('asks about an existing secret only, and not for a request that would fail anyway', async () => {
-    const d = deps();
+    const d = await deps();
     await run(d, B, { op: 'request', params: params({ clientSecretName: 'nope' }) });
     expect(d.asked).toHaveLength(0);
     const bad = await run(d, B, {
@@ -176,12 +176,18 @@ describe('page calls', () => {
     const denied = await run(d, B, { op: 'request', params: params() });
     expect(denied[0]).toMatchObject({ t: 'error', error: { code: 'USER_DENIED' } });
     expect(d.asked).toEqual([
-      { origin: B, secretName: 'openai', host: 'https://api.openai.com', method: 'POST' },
+      {
+        origin: B,
+        secretName: 'openai',
+        secrets: ['openai'],
+        host: 'https://api.openai.com',
+        method: 'POST',
+      },
     ]);
   });
 
   it('asks for every secret a template names, not only clientSecretName', async () => {
-    const d = deps({}, [payload(), payload({ name: 'other', allowedOrigins: [] })]);
+    const d = await deps({}, [payload(), payload({ name: 'other', allowedOrigins: [] })]);
     const out = await run(d, A, {
       op: 'request',
       params: params({ data: { k: '$(secret:other)' } }),
@@ -191,12 +197,12 @@ describe('page calls', () => {
   });
 
   it('answers VAULT_LOCKED when locked and has() is false without asking', async () => {
-    const d = deps({ isUnlocked: async () => false });
+    const d = await deps({ isUnlocked: async () => false });
     expect((await run(d, A, { op: 'request', params: params() }))[0]).toMatchObject({
       error: { code: 'VAULT_LOCKED' },
     });
     expect(await run(d, A, { op: 'has', name: 'openai' })).toEqual([{ t: 'result', data: false }]);
-    const open = deps();
+    const open = await deps();
     expect(await run(open, A, { op: 'has', name: 'openai' })).toEqual([
       { t: 'result', data: true },
     ]);
@@ -232,10 +238,14 @@ describe('page calls', () => {
       },
     });
     const vault = { current: async () => ({ store }), relayFor: async () => relay };
-    const d = deps({
-      forward: (call, sink, signal) =>
-        forwardCall(vault as unknown as VaultService, call, sink, signal),
-    });
+    const d = await deps(
+      {
+        forward: (call, sink, signal) =>
+          forwardCall(vault as unknown as VaultService, call, sink, signal),
+      },
+      [],
+      store,
+    );
     const out = await run(d, A, { op: 'request', params: params() });
 
     expect(out[0]).toMatchObject({ t: 'head', status: 200 });
@@ -268,7 +278,7 @@ describe('page calls', () => {
       onMessage: { addListener: (cb) => listeners.push(cb) },
       onDisconnect: { addListener: () => undefined },
     };
-    const d = deps({ isDenied: async () => true });
+    const d = await deps({ isDenied: async () => true });
     servePagePort(port, d);
     listeners[0]?.({ op: 'request', params: params({ origin: A, sender: { origin: A } }) });
     await vi.waitFor(() => expect(sent).toHaveLength(1));
@@ -276,7 +286,7 @@ describe('page calls', () => {
   });
 
   it('maps internal errors to page codes with generic messages only', async () => {
-    const d = deps({
+    const d = await deps({
       forward: async () => {
         throw new Error('secret sk-test-NEVER-SEEN leaked in a message');
       },
