@@ -1,6 +1,7 @@
 // The unlocked vault in the service worker: sign up / log in / unlock / lock, the ciphertext cache,
 // sync, and secret edits — all through the SDK (shared/client). Raw keys live in memory and in
 // storage.session only; storage.local gets ciphertext.
+import { needsPlacementReview } from '../../shared/policy/placement.js';
 import {
   fromBase64url,
   generateSignKeyPair,
@@ -97,6 +98,10 @@ export interface SecretSummary {
   allowedOrigins: string[];
   description: string;
   conflict: boolean;
+  /** where the value may be placed; undefined: saved before placement existed */
+  placement?: string[];
+  /** no placement yet: may be placed anywhere until its owner sets one (shown in the popup) */
+  needsReview: boolean;
 }
 
 /** Test-only knob, settable from extension contexts only: argon2id cost for new accounts (floor enforced). */
@@ -509,6 +514,8 @@ function summarise(e: SecretEntry, vaultName: string): SecretSummary {
     allowedOrigins: e.payload.allowedOrigins,
     description: e.payload.description,
     conflict: /\.conflict-\d{4}-\d{2}-\d{2}/.test(e.payload.name),
+    ...(e.payload.placement ? { placement: e.payload.placement } : {}),
+    needsReview: needsPlacementReview(e.payload),
   };
 }
 

@@ -316,6 +316,23 @@ export function SecretForm(props: {
           onInput={(e) => set('origins', e.currentTarget.value)}
         />
       </Field>
+      <Field
+        id="placement"
+        label="May be placed in"
+        hint="One per line: header:Authorization, header:X-Api-Key, query:key, body:auth.token (a JSON or form field) or url. Blank: Authorization for bearer, basic and OAuth; a plain or template secret must say."
+        problem={problem}
+      >
+        <textarea
+          {...invalidProps('placement', problem)}
+          class="mono"
+          data-testid="secret-placement"
+          rows={2}
+          spellcheck={false}
+          value={draft.placement}
+          placeholder="header:Authorization"
+          onInput={(e) => set('placement', e.currentTarget.value)}
+        />
+      </Field>
       <Field id="description" label="Note (optional)" problem={problem}>
         <input
           {...invalidProps('description', problem)}
