@@ -26,6 +26,7 @@ import { handleForward, isForwardPost } from './routes/forward/node-handler.js';
 import { createMetaRoutes } from './routes/meta/index.js';
 import { createTeamRoutes } from './routes/teams/index.js';
 import { createVaultRoutes } from './routes/vaults/index.js';
+import { createWebRoutes } from './routes/web/index.js';
 import { createServices } from './services.js';
 
 export type { AppDeps } from './deps.js';
@@ -96,6 +97,7 @@ function buildApp(deps: AppDeps, core: ForwardCore): Hono<AppEnv> {
   app.route('/v1/vaults', createVaultRoutes(deps, services));
   app.route('/v1/forward', createForwardRoutes(deps, core));
   app.route('/v1/grants', createGrantRoutes(deps));
+  app.route('/v1', createWebRoutes(deps)); // GET /v1/web.js, the web SDK
   app.route('/v1', createTeamRoutes(deps)); // /v1/teams/*, /v1/keys/:email
 
   app.notFound((c) => errorResponse(c, new KeyholeError('NOT_FOUND', 'No such route.')));

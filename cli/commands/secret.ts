@@ -9,6 +9,12 @@ import {
 import { isValidAllowedHost } from '../../shared/policy/allowed-hosts.js';
 import { hostHint, originHint } from '../../shared/policy/input-hints.js';
 import { parseAllowedOrigin } from '../../shared/policy/origins.js';
+import {
+  MAX_PLACEMENTS,
+  defaultPlacement,
+  isValidPlacement,
+  needsPlacementReview,
+} from '../../shared/policy/placement.js';
 import { SECRET_TYPES, SecretName, type SecretType } from '../../shared/protocol/secret.js';
 import { parse, required } from '../args.js';
 import type { Command } from '../command.js';
@@ -22,13 +28,19 @@ import { openVault, reportConflicts, vaultLabel } from '../unlock.js';
 const HOST_HELP =
   'host, host:port, *.host or scheme://host[:port]/path-prefix (no scheme = https only)';
 
-const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--vault V] [--description D] [--agent on|off]
+const PLACE_HELP = 'header:NAME | query:NAME | body:PATH (dot path into a JSON or form body) | url';
+
+const ADD_HELP = `Usage: keyhole secret add NAME --host H [--host H2]... [--origin O]... [--type T] [--place P]... [--vault V] [--description D] [--agent on|off]
 
 Stores a secret. The value is read from stdin (or a hidden prompt on a terminal) and never printed.
 
 Options:
   --host H          where the secret may be sent: ${HOST_HELP}; repeatable, at least one
   --origin O        web origin allowed to use it without asking (https://app.example); repeatable
+  --place P         where in a request its value may be placed: ${PLACE_HELP};
+                    repeatable. Default for bearer, basic, oauth, jwt, github-app:
+                    header:Authorization only. plain and template: say where (without --place
+                    the secret is marked for review and may be placed anywhere until you do)
   --type T          plain (default) | bearer | basic | oauth | template | sigv4 | hmac | jwt
                     | github-app
   --vault V         personal (default), a team name or a vault id
@@ -56,9 +68,10 @@ Value on stdin, by type:
 Example:
   printf %s "$OPENAI_KEY" | keyhole secret add openai --host api.openai.com --type bearer`;
 
-const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--type T] [--vault V] [--description D] [--agent on|off]
+const UPDATE_HELP = `Usage: keyhole secret update NAME [--host H]... [--origin O]... [--place P]... [--type T] [--vault V] [--description D] [--agent on|off]
 
-Changes a secret. A value piped on stdin replaces the value; --host / --origin replace those lists;
+Changes a secret. A value piped on stdin replaces the value; --host / --origin / --place replace
+those lists (--place: ${PLACE_HELP});
 --agent on lets scripts and agents use it through keyhole serve / run / mcp (off withdraws it);
 anything not given stays. If another device changed the same secret since your last sync, both
 versions are kept (yours as NAME.conflict-YYYY-MM-DD) and you are told.
@@ -66,11 +79,14 @@ versions are kept (yours as NAME.conflict-YYYY-MM-DD) and you are told.
 Example:
   printf %s "$NEW_KEY" | keyhole secret update openai
   keyhole secret update openai --host api.openai.com --host eu.api.openai.com </dev/null
-  keyhole secret update openai --agent on </dev/null`;
+  keyhole secret update openai --agent on </dev/null
+  keyhole secret update stripe --place header:Authorization </dev/null`;
 
 const LIST_HELP = `Usage: keyhole secret list [--vault V] [--json]
 
-Lists names, types, allowed hosts and origins — never values. Without --vault, every vault.
+Lists names, types, allowed hosts, origins and placement — never values. Without --vault, every
+vault. A secret saved before placement existed shows REVIEW: it may be placed anywhere until its
+owner sets --place (keyhole secret update NAME --place …).
 
 Example:
   keyhole secret list`;
@@ -84,10 +100,10 @@ Example:
 
 const HELP = `Usage: keyhole secret <add|update|list|rm> …
 
-  add NAME --host H [--host H2] [--origin O] [--type T] [--vault V]
+  add NAME --host H [--host H2] [--origin O] [--type T] [--place P]… [--vault V]
                                    T: plain|basic|bearer|template|oauth|sigv4|hmac|jwt|github-app
                                    store a secret (value read from stdin)
-  update NAME [--host H]… [--origin O]… [--type T] [--description D] [--agent on|off] [--vault V]
+  update NAME [--host H]… [--origin O]… [--place P]… [--type T] [--description D] [--agent on|off] [--vault V]
                                    change a secret (value from stdin if piped)
   list [--vault V] [--json]        names, types, hosts — never values
   rm NAME [--vault V]              remove a secret
@@ -101,6 +117,7 @@ const EDIT_OPTIONS = {
   vault: { type: 'string' },
   description: { type: 'string' },
   agent: { type: 'string' },
+  place: { type: 'string', multiple: true },
 } as const;
 
 export const secret: Command = withSubCommands('secret', HELP, {
@@ -123,12 +140,15 @@ async function add(argv: string[]): Promise<number> {
   const fields = await readValue(type, true);
   if (!fields) throw new UsageError('No value: pipe the secret on stdin.');
 
+  const placement = checkPlaces(values.place) ?? defaultPlacement(type) ?? undefined;
+
   const { relay, store, save } = await openVault({ sync: false });
   const vault = store.resolveVault(values.vault);
   const result = await addSecret(relay, store, vault.id, {
     name,
     type,
     ...fields,
+    ...(placement ? { placement } : {}),
     allowedHosts: hosts,
     allowedOrigins: origins,
     description: values.description ?? '',
@@ -140,6 +160,11 @@ async function add(argv: string[]): Promise<number> {
     `✓ Added ${name} (${type}) to ${vault.kind === 'personal' ? 'your personal vault' : `vault ${vault.name}`}`,
   );
   info(`Use it: keyhole request ${name} --url ${exampleUrl(hosts[0] ?? '')}${usageHint(type)}`);
+  if (placement) info(`  May be placed in: ${placement.join(', ')}`);
+  else if (needsPlacementReview({ type, placement }))
+    info(
+      `! ${name} has no placement: it may be placed anywhere in a request until you say where: keyhole secret update ${name} --place header:NAME|query:NAME|body:PATH|url`,
+    );
   return EXIT_OK;
 }
 
@@ -149,6 +174,8 @@ async function update(argv: string[]): Promise<number> {
   const type = secretType(values.type);
   const patch: SecretPatch = {};
   if (values.host) patch.allowedHosts = checkHosts(values.host);
+  const places = checkPlaces(values.place);
+  if (places) patch.placement = places;
   if (values.origin) patch.allowedOrigins = checkOrigins(values.origin);
   if (values.description !== undefined) patch.description = values.description;
   if (type) patch.type = type;
@@ -162,7 +189,7 @@ async function update(argv: string[]): Promise<number> {
   if (fields) Object.assign(patch, fields);
   if (Object.keys(patch).length === 0) {
     throw new UsageError(
-      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --type, --description or --agent.',
+      'Nothing to change: pipe a new value on stdin, or give --host, --origin, --place, --type, --description or --agent.',
     );
   }
   const result = await updateSecret(relay, store, vault.id, name, patch);
@@ -199,6 +226,8 @@ async function list(argv: string[]): Promise<number> {
       origins: payload.allowedOrigins,
       description: payload.description,
       agent: payload.agent === true,
+      placement: payload.placement ?? null,
+      needsReview: needsPlacementReview(payload),
     })),
   );
   const unreadable = vaults.reduce((n, v) => n + store.index(v.id).unreadable.length, 0);
@@ -222,7 +251,7 @@ async function list(argv: string[]): Promise<number> {
     return EXIT_OK;
   }
   const table = [
-    ['NAME', 'TYPE', 'VAULT', 'HOSTS', 'ORIGINS', 'AGENT'],
+    ['NAME', 'TYPE', 'VAULT', 'HOSTS', 'ORIGINS', 'AGENT', 'PLACEMENT'],
     ...rows.map((r) => [
       r.name,
       r.type,
@@ -230,6 +259,7 @@ async function list(argv: string[]): Promise<number> {
       r.hosts.join(','),
       r.origins.join(',') || '-',
       r.agent ? 'on' : 'off',
+      r.needsReview ? 'REVIEW (anywhere)' : (r.placement ?? []).join(',') || '-',
     ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
@@ -277,6 +307,19 @@ function agentFlag(value: string | undefined): boolean | undefined {
   if (v === 'on' || v === 'yes' || v === 'true') return true;
   if (v === 'off' || v === 'no' || v === 'false') return false;
   throw new UsageError('--agent must be on or off.');
+}
+
+/** The --place entries, validated; undefined when none was given. */
+function checkPlaces(places: string[] | undefined): string[] | undefined {
+  if (!places || places.length === 0) return undefined;
+  for (const place of places) {
+    if (!isValidPlacement(place))
+      throw new UsageError(
+        `Not a valid --place ${JSON.stringify(place.slice(0, 60))}: use ${PLACE_HELP}.`,
+      );
+  }
+  if (places.length > MAX_PLACEMENTS) throw new UsageError(`At most ${MAX_PLACEMENTS} --place.`);
+  return [...new Set(places)];
 }
 
 function checkHosts(hosts: string[] | undefined): string[] {

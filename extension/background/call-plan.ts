@@ -91,7 +91,8 @@ export function originResolver(
 
 function knownNames(store: VaultStore): string[] {
   const names = new Set<string>();
-  for (const v of store.vaults()) for (const n of store.index(v.id).byName.keys()) names.add(n);
+  for (const v of store.usableVaults())
+    for (const n of store.index(v.id).byName.keys()) names.add(n);
   return [...names];
 }
 

@@ -1,6 +1,7 @@
 // The unlocked vault in the service worker: sign up / log in / unlock / lock, the ciphertext cache,
 // sync, and secret edits — all through the SDK (shared/client). Raw keys live in memory and in
 // storage.session only; storage.local gets ciphertext.
+import { needsPlacementReview } from '../../shared/policy/placement.js';
 import {
   fromBase64url,
   generateSignKeyPair,
@@ -17,6 +18,7 @@ import {
   ensureSignKeys,
   labelOf,
   loadCache,
+  mergeSecretPatch,
   login as sdkLogin,
   pushWithMerge,
   RelayClient,
@@ -96,6 +98,10 @@ export interface SecretSummary {
   allowedOrigins: string[];
   description: string;
   conflict: boolean;
+  /** where the value may be placed; undefined: saved before placement existed */
+  placement?: string[];
+  /** no placement yet: may be placed anywhere until its owner sets one (shown in the popup) */
+  needsReview: boolean;
 }
 
 /** Test-only knob, settable from extension contexts only: argon2id cost for new accounts (floor enforced). */
@@ -310,7 +316,7 @@ export class VaultService {
         base = live.store.index(vault.id).byId.get(itemId);
         if (!base) throw new KeyholeError('SECRET_NOT_FOUND');
       }
-      const merged = { ...(base?.payload ?? {}), ...dropUndefined(input) };
+      const merged = mergeSecretPatch(base?.payload ?? {}, input);
       const payload = validatePayload(merged);
       const clash = live.store.index(vault.id).byName.get(payload.name);
       if (clash && clash.itemId !== itemId) {
@@ -508,6 +514,8 @@ function summarise(e: SecretEntry, vaultName: string): SecretSummary {
     allowedOrigins: e.payload.allowedOrigins,
     description: e.payload.description,
     conflict: /\.conflict-\d{4}-\d{2}-\d{2}/.test(e.payload.name),
+    ...(e.payload.placement ? { placement: e.payload.placement } : {}),
+    needsReview: needsPlacementReview(e.payload),
   };
 }
 
@@ -517,13 +525,6 @@ function cmp(a: string, b: string): number {
 
 function mergeConflicts(a: SyncConflict[], b: SyncConflict[]): SyncConflict[] {
   return [...a, ...b].slice(-20);
-}
-
-function dropUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o))
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
 
 export function errorCode(err: unknown): string {

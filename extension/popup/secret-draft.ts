@@ -6,11 +6,23 @@ import { hostHint, originHint } from '../../shared/policy/input-hints.js';
 import { parseAllowedOrigin } from '../../shared/policy/origins.js';
 import { isValidSecretName, SECRET_NAME_RULE } from '../../shared/policy/secret-name.js';
 import { parseTemplateFields } from '../../shared/policy/template-fields.js';
+import { defaultPlacement, isValidPlacement } from '../../shared/policy/placement.js';
 import type { Problem } from '../ui/explain.js';
+import { emptySigningDraft, signingSettings, type SigningDraft } from './signing-draft.js';
 import type { SecretSummary } from '../background/vault-service.js';
 
 /** The types the popup edits, in the order the type menu lists them. */
-export const EDITABLE_TYPES = ['bearer', 'plain', 'basic', 'template', 'oauth'] as const;
+export const EDITABLE_TYPES = [
+  'bearer',
+  'plain',
+  'basic',
+  'template',
+  'oauth',
+  'sigv4',
+  'hmac',
+  'jwt',
+  'github-app',
+] as const;
 export type EditableType = (typeof EDITABLE_TYPES)[number];
 
 export const TYPE_LABELS: Record<EditableType, string> = {
@@ -19,6 +31,10 @@ export const TYPE_LABELS: Record<EditableType, string> = {
   basic: 'Basic auth (user + password)',
   template: 'Template (several fields)',
   oauth: 'OAuth client',
+  sigv4: 'AWS Signature V4',
+  hmac: 'HMAC signature',
+  jwt: 'JWT bearer (Google service account…)',
+  'github-app': 'GitHub App',
 };
 
 export interface OAuthDraft {
@@ -40,9 +56,13 @@ export interface SecretDraft {
   /** template: key=value rows */
   fields: string;
   oauth: OAuthDraft;
+  /** sigv4, hmac, jwt, github-app */
+  signing: SigningDraft;
   hosts: string;
   origins: string;
   description: string;
+  /** where the value may be placed, one per line (header:NAME, query:NAME, body:PATH, url) */
+  placement: string;
 }
 
 export function emptyDraft(vaultId: string): SecretDraft {
@@ -62,9 +82,11 @@ export function emptyDraft(vaultId: string): SecretDraft {
       refreshToken: '',
       scope: '',
     },
+    signing: emptySigningDraft(),
     hosts: '',
     origins: '',
     description: '',
+    placement: '',
   };
 }
 
@@ -80,6 +102,7 @@ export function draftFrom(s: SecretSummary): SecretDraft {
     hosts: s.allowedHosts.join('\n'),
     origins: s.allowedOrigins.join('\n'),
     description: s.description,
+    placement: (s.placement ?? []).join('\n'),
   };
 }
 
@@ -152,6 +175,15 @@ export function checkDraft(d: SecretDraft, editing: boolean): DraftCheck {
       };
       break;
     }
+    case 'sigv4':
+    case 'hmac':
+    case 'jwt':
+    case 'github-app': {
+      const checked = signingSettings(d.type, d.signing, editing);
+      if (!checked.ok) return checked;
+      if (checked.settings) Object.assign(secret, checked.settings);
+      break;
+    }
   }
 
   const hosts = splitList(d.hosts);
@@ -173,6 +205,28 @@ export function checkDraft(d: SecretDraft, editing: boolean): DraftCheck {
   secret.allowedOrigins = origins;
   if (d.description.length > 1000) return bad('description', 'At most 1000 characters.');
   secret.description = d.description;
+
+  // Placement (DESIGN.md "Placement"): listed entries, else the type's default; plain and template
+  // have none, so a new one must say where (an edit that leaves it blank keeps what is stored).
+  const places = splitList(d.placement);
+  for (const p of places) {
+    if (!isValidPlacement(p))
+      return bad(
+        'placement',
+        `"${p}" is not a place: use header:NAME, query:NAME, body:PATH or url.`,
+      );
+  }
+  if (places.length > 20) return bad('placement', 'At most 20 places.');
+  if (places.length > 0) secret.placement = [...new Set(places)];
+  else if (!editing) {
+    const fallback = defaultPlacement(d.type);
+    if (!fallback)
+      return bad(
+        'placement',
+        'Say where the value may be placed, e.g. header:X-Api-Key, query:key or body:auth.token.',
+      );
+    secret.placement = fallback;
+  }
   return { ok: true, secret };
 }
 

@@ -19,6 +19,8 @@ import {
 } from './secret-draft.js';
 import type { EditableType, OAuthDraft, SecretDraft } from './secret-draft.js';
 import { Icon } from '../ui/icons.js';
+import { isSigningDraftType, type SigningDraft } from './signing-draft.js';
+import { SigningFields } from './signing-fields.js';
 
 export function SecretForm(props: {
   existing?: SecretSummary;
@@ -40,6 +42,8 @@ export function SecretForm(props: {
     setDraft((d) => ({ ...d, [k]: v }));
   const setOAuth = <K extends keyof OAuthDraft>(k: K, v: OAuthDraft[K]) =>
     setDraft((d) => ({ ...d, oauth: { ...d.oauth, [k]: v } }));
+  const setSigning = <K extends keyof SigningDraft>(k: K, v: SigningDraft[K]) =>
+    setDraft((d) => ({ ...d, signing: { ...d.signing, [k]: v } }));
   const problem = act.problem;
 
   // Focus moves in layout effects (before paint), never later under what the user is typing.
@@ -277,6 +281,17 @@ export function SecretForm(props: {
         </fieldset>
       ) : null}
 
+      {isSigningDraftType(draft.type) ? (
+        <SigningFields
+          type={draft.type}
+          draft={draft.signing}
+          set={setSigning}
+          problem={problem}
+          secretInput={secretInput}
+          editing={Boolean(existing)}
+        />
+      ) : null}
+
       <Field
         id="hosts"
         label="Allowed hosts"
@@ -316,6 +331,23 @@ export function SecretForm(props: {
           value={draft.origins}
           placeholder="https://app.example.com"
           onInput={(e) => set('origins', e.currentTarget.value)}
+        />
+      </Field>
+      <Field
+        id="placement"
+        label="May be placed in"
+        hint="One per line: header:Authorization, header:X-Api-Key, query:key, body:auth.token (a JSON or form field) or url. Blank: Authorization for bearer, basic and OAuth; a plain or template secret must say."
+        problem={problem}
+      >
+        <textarea
+          {...invalidProps('placement', problem)}
+          class="mono"
+          data-testid="secret-placement"
+          rows={2}
+          spellcheck={false}
+          value={draft.placement}
+          placeholder="header:Authorization"
+          onInput={(e) => set('placement', e.currentTarget.value)}
         />
       </Field>
       <Field id="description" label="Note (optional)" problem={problem}>

@@ -99,6 +99,16 @@ export function SecretRow(props: {
         <Icon name="shield" size={13} />{' '}
         {s.allowedOrigins.length ? s.allowedOrigins.join(', ') : 'every site asks first'}
       </p>
+      {s.needsReview ? (
+        <p class="warn small" data-testid="needs-review">
+          Needs review: this secret may be placed anywhere in a request (even a prompt) until you
+          say where — Edit, then “May be placed in”.
+        </p>
+      ) : s.placement ? (
+        <p class="meta" data-testid="secret-placement-shown">
+          <Icon name="send" size={13} /> {s.placement.join(', ')}
+        </p>
+      ) : null}
       {s.description ? <p class="meta">{s.description}</p> : null}
       <div class="value-line">
         <div class="value" data-testid="secret-revealed">

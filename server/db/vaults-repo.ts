@@ -163,6 +163,9 @@ export async function pullItems(
     .limit(limit + 1)
     .execute();
   const hasMore = rows.length > limit;
+  // The manifest (tens of KB at 1,000 items) comes with the last page only: the client verifies
+  // once it holds every row up to `revision`, so earlier pages would carry it for nothing.
+  if (hasMore) return { items: rows.slice(0, limit).map(toItemRecord), revision, hasMore };
   return {
     items: rows.slice(0, limit).map(toItemRecord),
     revision,

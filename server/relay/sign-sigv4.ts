@@ -43,6 +43,35 @@ export function decodeQuery(search: string): Record<string, string | string[]> {
   return out;
 }
 
+/** RFC 3986 encoding (what SigV4 calls UriEncode): only A-Z a-z 0-9 - _ . ~ stay as they are. */
+function uriEncode(s: string): string {
+  return encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/**
+ * S3 signs the object key as it canonicalises it (decoded, then each segment encoded per RFC
+ * 3986, `/` kept), not as the bytes arrived: a path that WHATWG leaves with `(`, `:` or `@` raw would not
+ * match. The relay therefore sends the path in exactly that encoding (the same key) and signs it.
+ */
+export function s3Path(pathname: string): string {
+  return pathname
+    .split('/')
+    .map((segment) =>
+      // An encoded slash is a slash to S3 (the same key): it is sent as one.
+      safeDecode(segment)
+        .split('/')
+        // Dot segments are refused before this (docs/forward.md); never create one by decoding.
+        .map((part) =>
+          part === '.' || part === '..' ? part.replaceAll('.', '%2E') : uriEncode(part),
+        )
+        .join('/'),
+    )
+    .join('/');
+}
+
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -69,12 +98,17 @@ export async function signSigv4(
   if (unsigned) headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
 
   const url = req.dest.url;
+  let path = url.pathname;
+  if (cfg.service === 's3') {
+    path = s3Path(url.pathname);
+    req.path = `${path}${url.search}`;
+  }
   const http = new HttpRequest({
     method: req.method,
     protocol: url.protocol,
     hostname: url.hostname,
     ...(url.port !== '' ? { port: Number(url.port) } : {}),
-    path: url.pathname,
+    path,
     query: decodeQuery(url.search),
     headers,
     ...(req.body !== null ? { body: req.body } : {}),

@@ -38,7 +38,8 @@ export type SecretResolver = (name: string) => SecretEntry;
 
 /** Every secret named `name` in the vaults a caller could mean (one vault, or all of them). */
 export function candidates(store: VaultStore, name: string, vaultId?: string): SecretEntry[] {
-  const vaults = vaultId ? [vaultId] : store.vaults().map((v) => v.id);
+  // A vault that fails verification is skipped (reported elsewhere): no lock-out, no guess.
+  const vaults = vaultId ? [vaultId] : store.usableVaults().map((v) => v.id);
   const out: SecretEntry[] = [];
   for (const id of vaults) {
     const entry = store.index(id).byName.get(name);
@@ -67,7 +68,8 @@ export function uniqueResolver(store: VaultStore, vaultId?: string): SecretResol
 
 /** Names `$(secret:…)` references are read against (dotted names: exact first, then name.field). */
 function knownNames(store: VaultStore, vaultId?: string): string[] {
-  const vaults = vaultId ? [vaultId] : store.vaults().map((v) => v.id);
+  // A vault that fails verification is skipped (reported elsewhere): no lock-out, no guess.
+  const vaults = vaultId ? [vaultId] : store.usableVaults().map((v) => v.id);
   const names = new Set<string>();
   for (const id of vaults) for (const name of store.index(id).byName.keys()) names.add(name);
   return [...names];

@@ -18,6 +18,22 @@ const VALUE_FIELDS = [
   'githubApp',
 ] as const;
 
+/**
+ * `base` with `patch` applied (undefined leaves a field as it is). A new value replaces every value
+ * field: an old key (an hmac key, a private key, an oauth client secret) must not live on in the
+ * item after a change of value or type.
+ */
+export function mergeSecretPatch(
+  base: Partial<SecretPayload>,
+  patch: Partial<SecretPayload>,
+): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...base };
+  if (VALUE_FIELDS.some((k) => patch[k] !== undefined))
+    for (const k of VALUE_FIELDS) delete next[k];
+  for (const [key, value] of Object.entries(patch)) if (value !== undefined) next[key] = value;
+  return next;
+}
+
 /** The fields `secret update` may change; undefined leaves a field as it is. */
 export type SecretPatch = Partial<Omit<SecretPayload, 'name'>> & { name?: string };
 
@@ -96,13 +112,7 @@ export async function updateSecret(
   patch: SecretPatch,
 ): Promise<WriteResult> {
   const entry = await lookUp(relay, store, vaultId, name);
-  const next: Record<string, unknown> = { ...entry.payload };
-  // A new value replaces every value field: an old key (an hmac key, a private key, an oauth
-  // client secret) must not live on in the item after a change of value or type.
-  if (VALUE_FIELDS.some((k) => patch[k] !== undefined))
-    for (const k of VALUE_FIELDS) delete next[k];
-  for (const [key, value] of Object.entries(patch)) if (value !== undefined) next[key] = value;
-  const payload = validatePayload(next);
+  const payload = validatePayload(mergeSecretPatch(entry.payload, patch));
   if (payload.name !== name && store.index(vaultId).byName.has(payload.name)) {
     throw new KeyholeError(
       'INVALID_REQUEST',

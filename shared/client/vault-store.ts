@@ -3,7 +3,9 @@
 import {
   decryptItemRecord,
   encryptItemRecord,
+  fromBase64url,
   itemHash,
+  itemHashBytes,
   newId,
   openManifest,
   openSealedVaultKey,
@@ -34,10 +36,12 @@ import {
   advanceSeen,
   checkChainOrder,
   checkManifestOrder,
-  checkRecords,
   fail,
   type SeenVault,
 } from './verify.js';
+
+/** A cached row; `h` is its item hash, set by this client when it verified the row. */
+type CachedRecord = ItemRecord & { h?: string };
 
 /** Serializable, ciphertext only: safe for KEYHOLE_HOME or storage.local. */
 export interface VaultCache {
@@ -336,18 +340,38 @@ export class VaultStore {
     const label = labelOf(vault.summary);
     const entries: SecretEntry[] = [];
     const unreadable: string[] = [];
-    for (const record of Object.values(vault.items)) {
+    const m = state.manifest;
+    let live = 0;
+    for (const record of Object.values(vault.items) as CachedRecord[]) {
       if (record.deleted) continue;
+      live += 1;
+      // One decode serves the hash check (§12.3 step 4) and the decryption.
+      let bytes: Uint8Array | null = null;
+      try {
+        bytes = fromBase64url(record.data);
+      } catch {
+        bytes = null;
+      }
+      const listed = m?.entries.get(record.id);
+      if (m) {
+        if (!listed) throw fail(label, `item ${record.id} is not in the signed state`);
+        // `h`: this record's hash as computed here when it was first verified, cached with it (a
+        // pulled record replaces the whole object, so it never carries a hash the relay chose).
+        const hash = record.h ?? (bytes ? itemHashBytes(bytes) : itemHash(record.data));
+        if (hash !== listed.hash)
+          throw fail(label, `item ${record.id} is not the version the signed state lists`);
+        record.h = hash;
+      }
       let itemKey: Uint8Array;
       let plain;
       try {
+        if (!bytes) throw new Error('not b64url');
         itemKey = unwrapItemKey(key, vaultId, record.id, record.wrappedKey);
-        plain = decryptItemRecord(itemKey, vaultId, record.id, record.data);
+        plain = decryptItemRecord(itemKey, vaultId, record.id, bytes);
       } catch {
         unreadable.push(record.id);
         continue;
       }
-      const listed = state.manifest?.entries.get(record.id);
       // The version inside the ciphertext must be the one the signed state lists.
       if (listed && listed.version !== plain.version)
         throw fail(
@@ -368,6 +392,7 @@ export class VaultStore {
         itemKey,
       });
     }
+    if (m && live !== m.entries.size) throw fail(label, 'an item of the signed state is missing');
     this.accept(vaultId, state);
     // Oldest first, so that the first writer of a name keeps it.
     entries.sort((a, b) => a.revision - b.revision || (a.itemId < b.itemId ? -1 : 1));
@@ -491,6 +516,7 @@ export class VaultStore {
   ): SignedObject | null {
     const keys = this.account.signKeys;
     const vault = this.cachedVault(vaultId);
+    this.index(vaultId); // never sign on top of rows that were not verified
     const state = this.verify(vaultId);
     if (!keys) return null;
     if (vault.summary.kind === 'team') {
@@ -587,7 +613,8 @@ export class VaultStore {
       }
       manifest = relabel(label, () => openManifest(signed, vaultId, signerKey));
       checkManifestOrder(label, manifest, seen);
-      checkRecords(label, manifest, Object.values(vault.items));
+      // The rows themselves (listed, same hash, none missing) are checked in build(), sharing
+      // one decode with the decryption; nothing is used before all of them passed.
     }
     const state = { manifest, chain };
     this.verified.set(vaultId, state);

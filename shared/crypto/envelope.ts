@@ -113,12 +113,16 @@ export function sealEnvelope(key: Bytes, plaintext: Bytes, ctx: EnvelopeContext)
  * Open an envelope made by sealEnvelope with the same key and context.
  * Unknown version/algorithm → UNSUPPORTED_FORMAT; anything else wrong → DECRYPTION_FAILED.
  */
-export function openEnvelope(key: Bytes, envelope: string, ctx: EnvelopeContext): Bytes {
+export function openEnvelope(key: Bytes, envelope: string | Bytes, ctx: EnvelopeContext): Bytes {
   let bytes: Bytes;
-  try {
-    bytes = fromBase64url(envelope);
-  } catch {
-    throw decryptionFailed();
+  // Already-decoded bytes are accepted so that a caller that also hashes them decodes once.
+  if (envelope instanceof Uint8Array) bytes = envelope;
+  else {
+    try {
+      bytes = fromBase64url(envelope);
+    } catch {
+      throw decryptionFailed();
+    }
   }
   // The header is read first so a newer format is reported as such, not as tampering (§3.4).
   if (

@@ -56,6 +56,7 @@ export {
   decryptItemRecord,
   encryptItemRecord,
   itemHash,
+  itemHashBytes,
   ITEM_RECORD_TAG,
   type ItemRecordPlain,
 } from './item.js';

@@ -1,7 +1,7 @@
 // Vault items (§7): a random item key wrapped by the vault key; the payload sealed by the item key.
 import { KeyholeError } from '../errors.js';
 import { SecretPayload } from '../protocol/secret.js';
-import { concat, fromUtf8, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
+import { concat, fromBase64url, fromUtf8, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
 import { KEY_BYTES, openEnvelope, sealEnvelope } from './envelope.js';
 import { decryptionFailed } from './failures.js';
 import { lib } from './sodium.js';
@@ -122,7 +122,7 @@ export function decryptItemRecord(
   itemKey: Bytes,
   vaultId: string,
   itemId: string,
-  data: string,
+  data: string | Bytes,
 ): ItemRecordPlain {
   const plaintext = openEnvelope(itemKey, data, { purpose: 'item', ownerId: vaultId, itemId });
   let parsed: unknown;
@@ -156,9 +156,22 @@ export function decryptItemRecord(
   return { version: 0, prev: '', payload: checked.data };
 }
 
-/** BLAKE2b-256(utf8("keyhole/v1/item-hash") ‖ 0x00 ‖ utf8(data)), b64url: what manifests list. */
+/**
+ * BLAKE2b-256 keyed with utf8("keyhole/v1/item-hash"), over the envelope's bytes (its canonical
+ * b64url decoded), b64url: what manifests list. Data that is not canonical b64url (never opens
+ * anyway) is hashed as its UTF-8 text, so it still has a hash and never matches a real one.
+ */
 export function itemHash(data: string): string {
-  return toBase64url(
-    lib().crypto_generichash(32, concat([ITEM_HASH_DOMAIN, new Uint8Array([0]), utf8(data)]), null),
-  );
+  let bytes: Bytes;
+  try {
+    bytes = fromBase64url(data);
+  } catch {
+    bytes = concat([new Uint8Array([0xff]), utf8(data)]);
+  }
+  return itemHashBytes(bytes);
+}
+
+/** itemHash of already-decoded envelope bytes. */
+export function itemHashBytes(bytes: Bytes): string {
+  return toBase64url(lib().crypto_generichash(32, bytes, ITEM_HASH_DOMAIN));
 }

@@ -29,6 +29,53 @@ export const ManifestBody = z
   .strict();
 export type ManifestBody = z.infer<typeof ManifestBody>;
 
+const ID_RE = /^[A-Za-z0-9_-]{22}$/;
+const HASH_RE = /^[A-Za-z0-9_-]{43}$/;
+const isCount = (n: unknown, min: number): n is number =>
+  typeof n === 'number' && Number.isSafeInteger(n) && n >= min;
+
+/**
+ * The same rules as ManifestBody, checked by hand: zod took ~1 ms per 1,000 entries, a tenth of
+ * the whole sync budget (issue #13 allows verification ≤ 10 %). The schema stays the reference.
+ */
+function parseBody(text: string): ManifestBody | null {
+  let b: Record<string, unknown>;
+  try {
+    b = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) return null;
+  const keys = Object.keys(b);
+  if (
+    keys.length !== 6 ||
+    b.kind !== 'manifest' ||
+    b.v !== 1 ||
+    typeof b.vaultId !== 'string' ||
+    !ID_RE.test(b.vaultId) ||
+    !isCount(b.seq, 1) ||
+    typeof b.signer !== 'string' ||
+    !ID_RE.test(b.signer) ||
+    !Array.isArray(b.items)
+  ) {
+    return null;
+  }
+  for (const e of b.items as unknown[]) {
+    if (
+      !Array.isArray(e) ||
+      e.length !== 3 ||
+      typeof e[0] !== 'string' ||
+      !ID_RE.test(e[0]) ||
+      !isCount(e[1], 0) ||
+      typeof e[2] !== 'string' ||
+      !HASH_RE.test(e[2])
+    ) {
+      return null;
+    }
+  }
+  return b as ManifestBody;
+}
+
 /** What the relay stores and serves: the exact signed JSON text and its signature. */
 export interface SignedManifest {
   body: string;
@@ -61,8 +108,10 @@ export function signManifest(
 /** The manifest's claimed signer and sequence, unverified (to look the signer's key up). */
 export function peekManifest(manifest: SignedManifest): { signer: string; seq: number } | null {
   try {
-    const parsed = ManifestBody.safeParse(JSON.parse(manifest.body));
-    return parsed.success ? { signer: parsed.data.signer, seq: parsed.data.seq } : null;
+    const b = JSON.parse(manifest.body) as { signer?: unknown; seq?: unknown };
+    return typeof b === 'object' && b !== null && typeof b.signer === 'string' && isCount(b.seq, 1)
+      ? { signer: b.signer, seq: b.seq }
+      : null;
   } catch {
     return null;
   }
@@ -86,12 +135,8 @@ export function openManifest(
   ) {
     throw verificationFailed('The vault manifest is not signed by its claimed writer.');
   }
-  let parsed: ManifestBody;
-  try {
-    parsed = ManifestBody.parse(JSON.parse(manifest.body));
-  } catch {
-    throw verificationFailed('The vault manifest is malformed.');
-  }
+  const parsed = parseBody(manifest.body);
+  if (parsed === null) throw verificationFailed('The vault manifest is malformed.');
   if (parsed.vaultId !== vaultId)
     throw verificationFailed('The vault manifest belongs to another vault.');
   const entries = new Map<string, { version: number; hash: string }>();

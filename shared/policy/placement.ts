@@ -59,9 +59,12 @@ export function placementAllows(entries: readonly string[] | undefined, site: Pl
   return false;
 }
 
-/** A secret whose owner has not said where it may go yet. */
-export function needsPlacementReview(p: Pick<SecretPayload, 'placement'>): boolean {
-  return p.placement === undefined;
+/**
+ * A secret whose owner has not said where it may go yet. sigv4 substitutes nothing (the relay
+ * signs), so it has nothing to review.
+ */
+export function needsPlacementReview(p: Pick<SecretPayload, 'placement' | 'type'>): boolean {
+  return p.placement === undefined && p.type !== 'sigv4';
 }
 
 /**

@@ -2,6 +2,9 @@
 // hmac, jwt, github-app. The stored form of each; `parseTypedConfig` also accepts the input forms
 // (a Google service-account JSON for jwt, numeric ids for github-app).
 import { z } from 'zod';
+import { GOOGLE_TOKEN_URL, jwtFromGoogleServiceAccount } from './google-service-account.js';
+
+export { GOOGLE_DEFAULT_SCOPE } from './google-service-account.js';
 
 const MAX_VALUE = 64 * 1024;
 const Value = z.string().max(MAX_VALUE);
@@ -121,26 +124,16 @@ const GoogleServiceAccount = z.object({
   type: z.literal('service_account'),
   private_key: Pem,
   client_email: Short,
-  token_uri: HttpsOrHttpUrl.default('https://oauth2.googleapis.com/token'),
+  token_uri: HttpsOrHttpUrl.default(GOOGLE_TOKEN_URL),
   private_key_id: Short.optional(),
   /** not in Google's file: may be added beside its fields */
   scope: z.string().min(1).max(2048).optional(),
   subject: Short.optional(),
 });
 
-/** Without a scope, a service account asks for cloud-platform (what Google's own libraries use). */
-export const GOOGLE_DEFAULT_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
-
-const GoogleInput = GoogleServiceAccount.transform((g): z.infer<typeof JwtConfig> => ({
-  privateKey: g.private_key,
-  algorithm: 'RS256',
-  issuer: g.client_email,
-  ...(g.subject !== undefined ? { subject: g.subject } : {}),
-  audience: g.token_uri,
-  scope: g.scope ?? GOOGLE_DEFAULT_SCOPE,
-  tokenUrl: g.token_uri,
-  ...(g.private_key_id !== undefined ? { keyId: g.private_key_id } : {}),
-}));
+const GoogleInput = GoogleServiceAccount.transform((g): z.infer<typeof JwtConfig> =>
+  jwtFromGoogleServiceAccount(g),
+);
 
 const NumericId = z
   .union([z.string().regex(/^[0-9]{1,20}$/), z.number().int().positive()])

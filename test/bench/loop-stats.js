@@ -5,7 +5,10 @@
 // for the time since the previous SIGUSR2 (or start), then starts a new window.
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
-const loop = monitorEventLoopDelay({ resolution: 5 });
+// The histogram records the time between the sampling timer's runs, so it includes the
+// resolution itself: subtracted below, the figures are the delay beyond it.
+const RESOLUTION_MS = 2;
+const loop = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 loop.enable();
 let gcMs = 0;
 let gcMax = 0;
@@ -19,7 +22,7 @@ new PerformanceObserver((list) => {
   }
 }).observe({ entryTypes: ['gc'] });
 
-const ms = (ns) => Math.round(ns / 1e4) / 100;
+const ms = (ns) => Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS);
 process.on('SIGUSR2', () => {
   const seconds = (performance.now() - since) / 1000;
   const stats = {

@@ -370,8 +370,9 @@ async function propagation(
   login: (url: string) => Promise<string>,
   body: string,
   load: Target,
-): Promise<{ p50: number; p99: number; max: number }> {
+): Promise<{ p50: number; p99: number; max: number; firstRefused: number }> {
   const stop = backgroundLoad(load, 16);
+  let firstRefused = 0;
   const samples: number[] = [];
   const forwardOn = async (url: string, token: string) => {
     const res = await fetch(`${url}/v1/forward`, {
@@ -392,10 +393,13 @@ async function propagation(
       });
       await out.arrayBuffer();
       const t0 = performance.now();
+      let polls = 0;
       while ((await forwardOn(b, token)) !== 401) {
+        polls++;
         if (performance.now() - t0 > 5000)
           throw new Error('B never refused the logged-out session');
       }
+      if (polls === 0) firstRefused++;
       samples.push(performance.now() - t0);
     }
   } finally {
@@ -406,6 +410,9 @@ async function propagation(
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? NaN,
+    // B's very first request after the logout's answer was already refused: the delay measured
+    // is then only that request's own round trip (an upper bound of the propagation).
+    firstRefused: firstRefused / samples.length,
   };
 }
 
@@ -571,6 +578,7 @@ export async function benchRelay(): Promise<Record<string, number>> {
       out.pg_invalidation_delay_p50_ms = r2(delay.p50);
       out.pg_invalidation_delay_p99_ms = r2(delay.p99); // ≤ 50
       out.pg_invalidation_delay_max_ms = r2(delay.max);
+      out.pg_invalidation_first_request_refused_share = r2(delay.firstRefused);
     }
     return out;
   } finally {

@@ -24,6 +24,22 @@ export async function startOpenAiMock(expectedKey: string, eventGapMs = 150): Pr
         const path = req.url ?? '';
         seen.push({ method: req.method ?? '', path, headers: req.headers, body });
         const auth = req.headers.authorization ?? '';
+        if (path === '/v1/messages') {
+          // Anthropic's shape: the key in x-api-key, never in Authorization.
+          const ok = req.headers['x-api-key'] === expectedKey && auth === '';
+          res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify(
+              ok
+                ? { type: 'message', content: [{ type: 'text', text: 'Hello from Claude mock.' }] }
+                : {
+                    type: 'error',
+                    error: { message: `invalid x-api-key: ${String(req.headers['x-api-key'])}` },
+                  },
+            ),
+          );
+          return;
+        }
         if (auth !== `Bearer ${expectedKey}`) {
           res.writeHead(401, { 'content-type': 'application/json' });
           res.end(

@@ -460,6 +460,55 @@ describe('keyhole serve', () => {
     expect(res.body).not.toContain(HMAC_KEY);
   });
 
+  it("honours the secret's placement: x-api-key for an Anthropic-style plain secret", async () => {
+    const add = await cli(
+      [
+        'secret',
+        'add',
+        'claude',
+        '--host',
+        api.url,
+        '--place',
+        'header:x-api-key',
+        '--agent',
+        'on',
+      ],
+      SECRET,
+    );
+    expect(add.code, add.stderr).toBe(0);
+    // A running endpoint sees the new secret at its next refresh (at most 10 s).
+    let res = { status: 0, headers: {}, body: '' } as Awaited<ReturnType<typeof raw>>;
+    const started = Date.now();
+    while (Date.now() - started < 20_000) {
+      res = await raw(`${base}/s/claude/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': 'keyhole-placeholder',
+          'anthropic-version': '2023-06-01',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ model: 'claude-test', max_tokens: 8, messages: [] }),
+      });
+      if (res.status !== 403) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(res.status, res.body).toBe(200);
+    const got = api.seen.at(-1)!;
+    expect(got.headers['x-api-key']).toBe(SECRET);
+    expect(got.headers.authorization).toBeUndefined();
+    expect(got.headers['anthropic-version']).toBe('2023-06-01');
+    // --place replaces the list, and `secret list --json` shows it.
+    const upd = await cli(['secret', 'update', 'claude', '--place', 'body:api_key'], '');
+    expect(upd.code, upd.stderr).toBe(0);
+    const json = await cli(['secret', 'list', '--json']);
+    expect(JSON.parse(json.stdout)).toContainEqual(
+      expect.objectContaining({ name: 'claude', placement: ['body:api_key'] }),
+    );
+    const rm = await cli(['secret', 'rm', 'claude']);
+    expect(rm.code, rm.stderr).toBe(0);
+    expectNoSecret(res.body);
+  });
+
   it('stops serving a secret within seconds of `--agent off`', async () => {
     const off = await cli(['secret', 'update', 'signer', '--agent', 'off']);
     expect(off.code, off.stderr).toBe(0);

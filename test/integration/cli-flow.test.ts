@@ -135,6 +135,13 @@ describe('keyhole CLI', () => {
         'bearer',
         '--origin',
         'https://app.example',
+        // The requests below place it in these headers (a bearer defaults to Authorization only).
+        '--place',
+        'header:Authorization',
+        '--place',
+        'header:X-Key',
+        '--place',
+        'header:X',
       ],
       `${SECRET}\n`,
     );
@@ -338,6 +345,58 @@ describe('keyhole CLI', () => {
     expect(r.code).toBe(0);
     expect(api.calls.at(-1)?.headers['x-key']).toBe('sk-rotated-0001');
     expect(r.stdout).not.toContain('sk-rotated-0001');
+  });
+
+  it('placement: --place is checked, the default for bearer is Authorization, legacy is REVIEW', async () => {
+    const bad = await cli(
+      ['secret', 'add', 'p1', '--host', api.origin, '--place', 'cookie:x'],
+      'v-place-1',
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--place');
+    const bearer = await cli(
+      ['secret', 'add', 'p2', '--host', api.origin, '--type', 'bearer'],
+      'v-place-2',
+    );
+    expect(bearer.code).toBe(0);
+    const plain = await cli(['secret', 'add', 'p3', '--host', api.origin], 'v-place-3');
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain('has no placement');
+    const listed = JSON.parse((await cli(['secret', 'list', '--json'])).stdout) as {
+      name: string;
+      placement: string[] | null;
+      needsReview: boolean;
+    }[];
+    const row = (n: string) => listed.find((r) => r.name === n)!;
+    expect(row('p2')).toMatchObject({ placement: ['header:Authorization'], needsReview: false });
+    expect(row('p3')).toMatchObject({ placement: null, needsReview: true });
+    expect((await cli(['secret', 'list'])).stdout).toMatch(/p3 .*REVIEW/);
+    // The bearer may not go into another header: refused before anything is sent.
+    const before = api.calls.length;
+    const wrong = await cli([
+      'request',
+      'p2',
+      '--url',
+      `${api.origin}/x`,
+      '-H',
+      'X-Echo: $CLIENT_SECRET',
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('PLACEMENT_NOT_ALLOWED');
+    expect(api.calls.length).toBe(before);
+    // The owner sets a placement on the legacy secret: no longer marked, and enforced.
+    const upd = await cli(['secret', 'update', 'p3', '--place', 'query:key'], '');
+    expect(upd.code).toBe(0);
+    const again = JSON.parse((await cli(['secret', 'list', '--json'])).stdout) as typeof listed;
+    expect(again.find((r) => r.name === 'p3')).toMatchObject({
+      placement: ['query:key'],
+      needsReview: false,
+    });
+    const ok = await cli(['request', 'p3', '--url', `${api.origin}/q?key=$CLIENT_SECRET`]);
+    expect(ok.code).toBe(0);
+    const no = await cli(['request', 'p3', '--url', `${api.origin}/q?other=$CLIENT_SECRET`]);
+    expect(no.stderr).toContain('PLACEMENT_NOT_ALLOWED');
+    for (const n of ['p2', 'p3']) expect((await cli(['secret', 'rm', n])).code).toBe(0);
   });
 
   it('keeps only ciphertext in KEYHOLE_HOME, with private file modes', async () => {

@@ -124,6 +124,17 @@ describe('forward: secrets that sign and mint', () => {
       expect(seen.path).toContain('max-keys=10');
     });
 
+    it('an S3 key with characters the url leaves raw is sent and signed in S3’s encoding', async () => {
+      const ref = await add('s3k', 'sigv4', aws());
+      const res = await forward(
+        fwd({ url: `${m.url}/aws/bucket/photos/a(1)!*'@:$,;=~x%20y%2Fz.jpg` }, [ref]),
+      );
+      expect(res.status, refusal()).toBe(200);
+      expect(m.seen.at(-1)!.path).toBe(
+        '/aws/bucket/photos/a%281%29%21%2A%27%40%3A%24%2C%3B%3D~x%20y/z.jpg',
+      );
+    });
+
     it('signs a Bedrock POST body with a session token; the SHA-256 covers the body', async () => {
       m.aws.sessionToken = `FwoGZXIvYXdzE-${'t'.repeat(40)}`;
       keys.push(m.aws.sessionToken);

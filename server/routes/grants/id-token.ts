@@ -1,6 +1,6 @@
 // Locked grants: the visitor's ID token verified with `jose` against the site's JWKS, which is
 // fetched through the relay's SSRF-guarded outbound client, cached, and fetched again (at most
-// every 30 s) when a token names a key it does not have — so a rotated key is picked up.
+// every 5 s) when a token names a key it does not have — so a rotated key is picked up.
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Dispatcher } from 'undici';
 import { KeyholeError } from '../../../shared/errors.js';
@@ -20,7 +20,7 @@ const ALGORITHMS = [
   'EdDSA',
 ];
 const TTL_MS = 10 * 60_000;
-const REFETCH_COOLDOWN_MS = 30_000;
+const REFETCH_COOLDOWN_MS = 5_000;
 const MAX_JWKS_BYTES = 256 * 1024;
 const TIMEOUT_MS = 5_000;
 
