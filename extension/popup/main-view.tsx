@@ -330,7 +330,7 @@ function Account(props: { state: UiState; onState(s: UiState): void }): JSX.Elem
         </p>
       ) : null}
       {(state.vaults ?? []).map((v) => (
-        <p class={v.failure ? 'error' : 'muted'} data-testid="vault-state" key={v.vaultId}>
+        <p class={v.failure ? 'warn small' : 'muted'} data-testid="vault-state" key={v.vaultId}>
           {v.failure ? (
             <>
               Vault {v.name}: {v.failure.code}. It is skipped; your other vaults keep working.

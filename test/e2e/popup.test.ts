@@ -218,6 +218,8 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
     expect(await fields.inputValue()).toBe('account=AC123\nnonsense');
     await fields.fill('account=AC123\ntoken=' + VALUE);
     await byId('secret-name').fill('twilio');
+    // A template says where its fields may be placed (docs/forward.md "Placement").
+    await byId('secret-placement').fill('header:Authorization');
     await save();
     await pop.locator('[data-testid="secret-row"][data-name="twilio"]').waitFor();
   });
@@ -373,6 +375,24 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
     await pop.locator('[data-testid="secret-row"][data-name="while-down"]').waitFor();
     await byId('sync').click();
     await pop.locator('[data-testid="sync-status"][data-state="ok"]').waitFor();
+  });
+
+  it('sync says "session expired" (not "unreachable") when the relay no longer accepts the session', async () => {
+    // Stop the worker, then leave it a revoked token and no way to log in again.
+    const cdp = await b.context.newCDPSession(pop);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.detach();
+    await pop.evaluate(async () => {
+      const key = 'keyhole:unlocked';
+      const rec = (await chrome.storage.session.get(key))[key] as Record<string, unknown>;
+      delete rec.authKey;
+      await chrome.storage.session.set({ [key]: { ...rec, token: 'revoked-session-token' } });
+    });
+    await byId('sync').click();
+    await pop.locator('[data-testid="sync-status"][data-state="expired"]').waitFor();
+    expect(await byId('sync-status').textContent()).toContain('session expired');
+    expect(await byId('sync-status').textContent()).not.toContain('unreachable');
   });
 
   it('the lock screen says why it locked; a wrong password is pointed at', async () => {
