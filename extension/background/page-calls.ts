@@ -70,14 +70,14 @@ function label(s: PlannedSecret): string {
  * or approved now in one prompt that lists every secret the call would use. Missing, ambiguous
  * and refused names all answer ORIGIN_NOT_ALLOWED after the same steps (denied-list read and the
  * plan's checks for every secret, real or decoy); a prompt is shown only for a call that would
- * otherwise go, so no window is spent on junk.
+ * otherwise go, so no window is spent on junk. True when "always allow" re-wrote items.
  */
 export async function authorise(
   deps: PageCallDeps,
   origin: string,
   plan: CallPlan,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<boolean> {
   const access: ReturnType<typeof decideAccess>[] = [];
   for (const s of plan.secrets) {
     const denied = await deps.isDenied(origin, s.payload.name);
@@ -91,6 +91,7 @@ export async function authorise(
   }
   if (access.includes('refuse')) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
   const toAsk = plan.secrets.filter((_, i) => access[i] === 'ask');
+  let saved = false;
   if (toAsk.length > 0) {
     if (failed !== undefined) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
     const decision = await deps.ask(
@@ -111,9 +112,11 @@ export async function authorise(
     if (decision === 'always') {
       // Still allowed this once if saving the permission fails (e.g. the relay is down).
       for (const s of toAsk) await deps.allowOrigin(s, origin).catch(() => undefined);
+      saved = true;
     }
   }
   if (failed !== undefined) throw failed;
+  return saved;
 }
 
 async function runCall(
@@ -125,8 +128,16 @@ async function runCall(
 ): Promise<void> {
   if (!(await deps.isUnlocked())) throw new KeyholeError('VAULT_LOCKED');
   const plan = await deps.plan(origin, op);
-  await authorise(deps, origin, plan, signal);
-  const request = plan.forwardRequest();
+  let request = (await authorise(deps, origin, plan, signal)) ? undefined : plan.forwardRequest();
+  if (!request) {
+    // "Always allow" re-wrote the items (a fresh item key each write): plan again and send only if
+    // it names exactly the secrets that were approved, by vault and item.
+    const again = await deps.plan(origin, op);
+    const ids = (p: CallPlan) => p.secrets.map((x) => `${x.vaultId}/${x.itemId}`).join(',');
+    if (ids(again) !== ids(plan)) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
+    again.check();
+    request = again.forwardRequest();
+  }
   await deps.forward({ origin, request }, sink, signal);
 }
 
