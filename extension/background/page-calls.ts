@@ -4,7 +4,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import { bytesToBase64, isPageOp } from '../bridge/messages.js';
 import type { BackgroundReply, FetchTemplate, PageOp } from '../bridge/messages.js';
-import { pageErrorBody } from '../bridge/page-errors.js';
+import { pageErrorBody, privateAddressHint } from '../bridge/page-errors.js';
 import type { Decision } from './approvals.js';
 import type { CallPlan, PlannedSecret } from './call-plan.js';
 import { callerOrigin, decideAccess, topOrigin } from './policy.js';
@@ -70,7 +70,7 @@ function label(s: PlannedSecret): string {
  * or approved now in one prompt that lists every secret the call would use. Missing, ambiguous
  * and refused names all answer ORIGIN_NOT_ALLOWED after the same steps (denied-list read and the
  * plan's checks for every secret, real or decoy); a prompt is shown only for a call that would
- * otherwise go, so no window is spent on junk. True when "always allow" re-wrote items.
+ * otherwise go, so no window is spent on junk.
  */
 export async function authorise(
   deps: PageCallDeps,
@@ -78,6 +78,7 @@ export async function authorise(
   plan: CallPlan,
   signal: AbortSignal,
 ): Promise<boolean> {
+  let saved = false;
   const access: ReturnType<typeof decideAccess>[] = [];
   for (const s of plan.secrets) {
     const denied = await deps.isDenied(origin, s.payload.name);
@@ -91,7 +92,6 @@ export async function authorise(
   }
   if (access.includes('refuse')) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
   const toAsk = plan.secrets.filter((_, i) => access[i] === 'ask');
-  let saved = false;
   if (toAsk.length > 0) {
     if (failed !== undefined) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
     const decision = await deps.ask(
@@ -127,17 +127,17 @@ async function runCall(
   signal: AbortSignal,
 ): Promise<void> {
   if (!(await deps.isUnlocked())) throw new KeyholeError('VAULT_LOCKED');
-  const plan = await deps.plan(origin, op);
-  let request = (await authorise(deps, origin, plan, signal)) ? undefined : plan.forwardRequest();
-  if (!request) {
-    // "Always allow" re-wrote the items (a fresh item key each write): plan again and send only if
-    // it names exactly the secrets that were approved, by vault and item.
-    const again = await deps.plan(origin, op);
-    const ids = (p: CallPlan) => p.secrets.map((x) => `${x.vaultId}/${x.itemId}`).join(',');
-    if (ids(again) !== ids(plan)) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
-    again.check();
-    request = again.forwardRequest();
+  let plan = await deps.plan(origin, op);
+  if (await authorise(deps, origin, plan, signal)) {
+    // "Always allow" re-encrypted the items (new item keys): plan again from the store, and send
+    // only if it still means exactly the secrets the user approved.
+    const approved = plan.secrets.map((s) => `${s.vaultId}/${s.itemId}`).join(',');
+    plan = await deps.plan(origin, op);
+    const now = plan.secrets.map((s) => `${s.vaultId}/${s.itemId}`).join(',');
+    if (now !== approved) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
+    plan.check();
   }
+  const request = plan.forwardRequest();
   await deps.forward({ origin, request }, sink, signal);
 }
 
@@ -189,7 +189,11 @@ export async function runPageOp(
     if (signal.aborted) return;
     send({
       t: 'error',
-      error: pageErrorBody(e?.code ?? 'INTERNAL', { status: e?.status, body: e?.body }),
+      error: pageErrorBody(e?.code ?? 'INTERNAL', {
+        status: e?.status,
+        body: e?.body,
+        allowPrivate: privateAddressHint(e?.details),
+      }),
     });
   }
 }
