@@ -43,7 +43,12 @@ export function reportError(err: unknown): number {
   if (err instanceof KeyholeError) {
     info(`${err.code}: ${err.message}`);
     if (err instanceof UsageError) return EXIT_USAGE;
-    const hint = HINTS[err.code];
+    const d = err.details as { reason?: unknown; host?: unknown } | undefined;
+    // The relay refused a private/loopback address: the fix is on the relay, not the secret.
+    const hint =
+      err.code === 'HOST_NOT_ALLOWED' && d?.reason === 'PRIVATE_ADDRESS'
+        ? `Restart the relay with KEYHOLE_ALLOW_PRIVATE=${typeof d.host === 'string' ? d.host : 'host:port'} (local APIs only).`
+        : HINTS[err.code];
     if (hint) info(hint);
     return EXIT_FAILURE;
   }

@@ -1,5 +1,6 @@
 // Serves the example page on http://localhost:5173 and a demo API on http://127.0.0.1:5174.
 // The demo API never echoes the credential: it only says whether one arrived and how long it was.
+// The relay refuses loopback addresses unless told otherwise, so this prints the command it needs.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 
@@ -29,4 +30,16 @@ createServer((req, res) => {
       JSON.stringify({ received: body ? JSON.parse(body) : null, credentialLength: auth.length }),
     );
   });
-}).listen(5174, '127.0.0.1', () => console.log('demo API:     http://127.0.0.1:5174'));
+}).listen(5174, '127.0.0.1', () => {
+  console.log('demo API:     http://127.0.0.1:5174');
+  console.log('');
+  console.log(
+    'The relay refuses private addresses unless listed. Start it, in another terminal, with:',
+  );
+  console.log('');
+  console.log('  KEYHOLE_ALLOW_PRIVATE=127.0.0.1:5174 npm start');
+  console.log('');
+  console.log(
+    'then add a secret in the popup: host http://127.0.0.1:5174, site http://localhost:5173.',
+  );
+});

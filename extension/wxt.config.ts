@@ -3,6 +3,13 @@ import preact from '@preact/preset-vite';
 import { KEYHOLE_VERSION } from '../shared/version.js';
 import { defineConfig } from 'wxt';
 
+const ICONS = {
+  16: 'icon/16.png',
+  32: 'icon/32.png',
+  48: 'icon/48.png',
+  128: 'icon/128.png',
+};
+
 export default defineConfig({
   // Explicit imports everywhere: the root tsconfig typechecks extension/ without WXT's generated globals.
   imports: false,
@@ -13,6 +20,9 @@ export default defineConfig({
     description: 'Use API secrets from web pages without the page ever holding them.',
     version: KEYHOLE_VERSION,
     permissions: ['storage', 'alarms'],
+    // Drawn by scripts/make-icons.ts (committed PNGs in extension/public/icon/).
+    icons: ICONS,
+    action: { default_title: 'Keyhole', default_icon: ICONS },
     // The relay is reached from the service worker: it needs host access to any relay URL the user sets.
     host_permissions: ['http://*/*', 'https://*/*'],
     content_security_policy: {

@@ -135,6 +135,7 @@ async function add(argv: string[]): Promise<number> {
   const hosts = checkHosts(values.host);
   if (hosts.length === 0)
     throw new UsageError('At least one --host is required. Run `keyhole secret add --help`.');
+  const origins = checkOrigins(values.origin);
   const type = secretType(values.type) ?? 'plain';
   const fields = await readValue(type, true);
   if (!fields) throw new UsageError('No value: pipe the secret on stdin.');
@@ -149,7 +150,7 @@ async function add(argv: string[]): Promise<number> {
     ...fields,
     ...(placement ? { placement } : {}),
     allowedHosts: hosts,
-    allowedOrigins: checkOrigins(values.origin),
+    allowedOrigins: origins,
     description: values.description ?? '',
     ...(agentFlag(values.agent) ? { agent: true } : {}),
   });

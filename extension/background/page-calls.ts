@@ -4,7 +4,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import { bytesToBase64, isPageOp } from '../bridge/messages.js';
 import type { BackgroundReply, FetchTemplate, PageOp } from '../bridge/messages.js';
-import { pageErrorBody } from '../bridge/page-errors.js';
+import { pageErrorBody, privateAddressHint } from '../bridge/page-errors.js';
 import type { Decision } from './approvals.js';
 import type { CallPlan, PlannedSecret } from './call-plan.js';
 import { callerOrigin, decideAccess, topOrigin } from './policy.js';
@@ -77,7 +77,8 @@ export async function authorise(
   origin: string,
   plan: CallPlan,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<boolean> {
+  let saved = false;
   const access: ReturnType<typeof decideAccess>[] = [];
   for (const s of plan.secrets) {
     const denied = await deps.isDenied(origin, s.payload.name);
@@ -111,9 +112,11 @@ export async function authorise(
     if (decision === 'always') {
       // Still allowed this once if saving the permission fails (e.g. the relay is down).
       for (const s of toAsk) await deps.allowOrigin(s, origin).catch(() => undefined);
+      saved = true;
     }
   }
   if (failed !== undefined) throw failed;
+  return saved;
 }
 
 async function runCall(
@@ -124,8 +127,16 @@ async function runCall(
   signal: AbortSignal,
 ): Promise<void> {
   if (!(await deps.isUnlocked())) throw new KeyholeError('VAULT_LOCKED');
-  const plan = await deps.plan(origin, op);
-  await authorise(deps, origin, plan, signal);
+  let plan = await deps.plan(origin, op);
+  if (await authorise(deps, origin, plan, signal)) {
+    // "Always allow" re-encrypted the items (new item keys): plan again from the store, and send
+    // only if it still means exactly the secrets the user approved.
+    const approved = plan.secrets.map((s) => `${s.vaultId}/${s.itemId}`).join(',');
+    plan = await deps.plan(origin, op);
+    const now = plan.secrets.map((s) => `${s.vaultId}/${s.itemId}`).join(',');
+    if (now !== approved) throw new KeyholeError('ORIGIN_NOT_ALLOWED');
+    plan.check();
+  }
   const request = plan.forwardRequest();
   await deps.forward({ origin, request }, sink, signal);
 }
@@ -178,7 +189,11 @@ export async function runPageOp(
     if (signal.aborted) return;
     send({
       t: 'error',
-      error: pageErrorBody(e?.code ?? 'INTERNAL', { status: e?.status, body: e?.body }),
+      error: pageErrorBody(e?.code ?? 'INTERNAL', {
+        status: e?.status,
+        body: e?.body,
+        allowPrivate: privateAddressHint(e?.details),
+      }),
     });
   }
 }

@@ -36,6 +36,10 @@ export interface PageErrorBody {
   message: string;
   status?: number;
   body?: unknown;
+  /** HOST_NOT_ALLOWED only: `PRIVATE_ADDRESS` when the relay refused a private/loopback address */
+  reason?: string;
+  /** with reason PRIVATE_ADDRESS: the `host:port` to list in KEYHOLE_ALLOW_PRIVATE */
+  allowPrivate?: string;
 }
 
 /** Background → content script. Chunks are base64 (runtime messages are JSON). */

@@ -1,6 +1,6 @@
 // The lock screen: whose vault, why it locked, and the master password to open it again.
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Icon } from '../ui/icons.js';
 import { Button, ErrorBox, Field, invalidProps, Progress } from '../ui/parts.js';
 import type { LockReason, UiState } from '../ui/protocol.js';
@@ -24,7 +24,7 @@ export function LockedView(props: { state: UiState; onState(s: UiState): void })
   const [password, setPassword] = useState('');
   const act = useAction(state.relayUrl);
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), [act.problem]);
+  useLayoutEffect(() => input.current?.focus(), [act.problem]);
 
   return (
     <form

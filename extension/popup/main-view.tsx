@@ -105,7 +105,8 @@ export function MainView(props: {
                 'Syncing with the relay…',
                 async () => {
                   await loadVaults().catch(() => undefined);
-                  onState(await send('sync', {}));
+                  // A failed sync is told by the status line (unreachable / expired), not an error box.
+                  onState(await send('sync', {}).catch(() => send('state', {})));
                 },
                 'sync',
               )

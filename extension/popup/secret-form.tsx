@@ -1,14 +1,22 @@
 // Add or edit a secret: one form per type, the vault it goes to named, hosts and sites checked as
 // the relay will check them. What was typed stays after any failure; the bad field is marked.
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { SecretSummary } from '../background/vault-service.js';
-import { ErrorBox, Field, invalidProps, Button, Progress } from '../ui/parts.js';
+import { Button, ErrorBox, Field, invalidProps, Notice, Progress } from '../ui/parts.js';
 import type { TeamVaultView } from '../ui/team-protocol.js';
 import { send } from '../ui/send.js';
 import type { UiState } from '../ui/protocol.js';
 import { useAction } from '../ui/use-action.js';
-import { checkDraft, draftFrom, EDITABLE_TYPES, emptyDraft, TYPE_LABELS } from './secret-draft.js';
+import { privateHosts } from './private-host.js';
+import {
+  checkDraft,
+  draftFrom,
+  EDITABLE_TYPES,
+  emptyDraft,
+  splitList,
+  TYPE_LABELS,
+} from './secret-draft.js';
 import type { EditableType, OAuthDraft, SecretDraft } from './secret-draft.js';
 import { Icon } from '../ui/icons.js';
 import { isSigningDraftType, type SigningDraft } from './signing-draft.js';
@@ -38,14 +46,16 @@ export function SecretForm(props: {
     setDraft((d) => ({ ...d, signing: { ...d.signing, [k]: v } }));
   const problem = act.problem;
 
-  useEffect(() => {
+  // Focus moves in layout effects (before paint), never later under what the user is typing.
+  useLayoutEffect(() => {
     formRef.current?.querySelector<HTMLInputElement>('#name')?.focus();
   }, []);
   // Point at the field a problem is about.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (problem?.field) formRef.current?.querySelector<HTMLElement>(`#${problem.field}`)?.focus();
   }, [problem]);
 
+  const privateList = privateHosts(splitList(draft.hosts));
   const vaultName =
     props.vaults.find((v) => v.id === (existing?.vaultId ?? draft.vaultId))?.name ??
     existing?.vaultName ??
@@ -299,6 +309,13 @@ export function SecretForm(props: {
           onInput={(e) => set('hosts', e.currentTarget.value)}
         />
       </Field>
+      {privateList.length ? (
+        <Notice kind="warn" icon="alert" testid="private-host-hint">
+          {privateList.join(', ')} {privateList.length > 1 ? 'are' : 'is'} on this machine or a
+          private network. The relay refuses private addresses; start it with{' '}
+          <code>KEYHOLE_ALLOW_PRIVATE={privateList.join(',')}</code>.
+        </Notice>
+      ) : null}
       <Field
         id="origins"
         label="Sites allowed without asking"

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { SecretSummary } from '../background/vault-service.js';
 import { Icon } from '../ui/icons.js';
-import { Button, ErrorBox } from '../ui/parts.js';
+import { Button, ErrorBox, Progress } from '../ui/parts.js';
 import type { UiState } from '../ui/protocol.js';
 import { send } from '../ui/send.js';
 import { useAction } from '../ui/use-action.js';
@@ -36,6 +36,51 @@ export function SecretRow(props: {
   const act = useAction(props.relayUrl);
   const userRole = props.role === 'user';
 
+  const actions = userRole ? null : (
+    <div class="row-actions">
+      <Button
+        variant="ghost"
+        icon={revealed !== undefined ? 'eyeOff' : 'eye'}
+        testid="reveal"
+        title={revealed !== undefined ? 'Hide the value' : 'Reveal the value'}
+        aria-label={revealed !== undefined ? `Hide ${s.name}` : `Reveal ${s.name}`}
+        disabled={act.busy}
+        onClick={() => {
+          if (revealed !== undefined) return setRevealed(undefined);
+          void act.run('Opening…', async () =>
+            setRevealed(shownValue(await send('reveal', { vaultId: s.vaultId, itemId: s.itemId }))),
+          );
+        }}
+      />
+      <Button
+        variant="ghost"
+        icon="edit"
+        testid="edit-secret"
+        title="Edit"
+        aria-label={`Edit ${s.name}`}
+        onClick={props.onEdit}
+      />
+      <Button
+        variant={confirming ? 'danger' : 'ghost'}
+        icon="trash"
+        testid="delete-secret"
+        title="Delete"
+        aria-label={confirming ? `Really delete ${s.name}?` : `Delete ${s.name}`}
+        disabled={act.busy}
+        onBlur={() => setConfirming(false)}
+        onClick={() => {
+          if (!confirming) return setConfirming(true);
+          setConfirming(false);
+          void act.run(`Deleting ${s.name}…`, async () =>
+            props.onState(await send('delete', { vaultId: s.vaultId, itemId: s.itemId })),
+          );
+        }}
+      >
+        {confirming ? `Really delete?` : null}
+      </Button>
+    </div>
+  );
+
   return (
     <div class="row secret" data-testid="secret-row" data-name={s.name} data-vault={s.vaultName}>
       <div class="row-head">
@@ -47,10 +92,10 @@ export function SecretRow(props: {
       {s.conflict ? (
         <p class="warn small">Conflict copy: both versions were kept. Compare, then delete one.</p>
       ) : null}
-      <p class="meta">
+      <p class="meta" title="Allowed hosts">
         <Icon name="globe" size={13} /> {s.allowedHosts.join(', ')}
       </p>
-      <p class="meta">
+      <p class="meta" title="Sites allowed without asking">
         <Icon name="shield" size={13} />{' '}
         {s.allowedOrigins.length ? s.allowedOrigins.join(', ') : 'every site asks first'}
       </p>
@@ -65,53 +110,19 @@ export function SecretRow(props: {
         </p>
       ) : null}
       {s.description ? <p class="meta">{s.description}</p> : null}
-      <div class="value" data-testid="secret-revealed">
-        {revealed ?? '••••••••'}
+      <div class="value-line">
+        <div class="value" data-testid="secret-revealed">
+          {revealed ?? '••••••••'}
+        </div>
+        {actions}
       </div>
-      <ErrorBox problem={act.problem} />
       {userRole ? (
         <p class="muted small" data-testid="user-role-notice">
           {USER_ROLE_TEXT}
         </p>
-      ) : (
-        <div class="actions compact">
-          <Button
-            variant="ghost"
-            icon={revealed !== undefined ? 'eyeOff' : 'eye'}
-            testid="reveal"
-            disabled={act.busy}
-            onClick={() => {
-              if (revealed !== undefined) return setRevealed(undefined);
-              void act.run('Opening…', async () =>
-                setRevealed(
-                  shownValue(await send('reveal', { vaultId: s.vaultId, itemId: s.itemId })),
-                ),
-              );
-            }}
-          >
-            {revealed !== undefined ? 'Hide' : 'Reveal'}
-          </Button>
-          <Button variant="ghost" icon="edit" testid="edit-secret" onClick={props.onEdit}>
-            Edit
-          </Button>
-          <Button
-            variant={confirming ? 'danger' : 'ghost'}
-            icon="trash"
-            testid="delete-secret"
-            disabled={act.busy}
-            onBlur={() => setConfirming(false)}
-            onClick={() => {
-              if (!confirming) return setConfirming(true);
-              setConfirming(false);
-              void act.run(`Deleting ${s.name}…`, async () =>
-                props.onState(await send('delete', { vaultId: s.vaultId, itemId: s.itemId })),
-              );
-            }}
-          >
-            {confirming ? `Really delete ${s.name}?` : 'Delete'}
-          </Button>
-        </div>
-      )}
+      ) : null}
+      <ErrorBox problem={act.problem} />
+      <Progress text={act.progress} />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 // First run: create an account on a relay (master password typed twice, told plainly that it
 // cannot be recovered) or log in to an existing one. Nothing typed is cleared by a failure.
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Icon } from '../ui/icons.js';
 import { Button, ErrorBox, Field, invalidProps, Notice, Progress } from '../ui/parts.js';
 import type { Problem } from '../ui/explain.js';
@@ -21,10 +21,10 @@ export function SetupView(props: { state: UiState; onState(s: UiState): void }):
   const formRef = useRef<HTMLFormElement>(null);
   const problem = act.problem;
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     formRef.current?.querySelector<HTMLInputElement>(email ? '#password' : '#email')?.focus();
   }, []);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (problem?.field) formRef.current?.querySelector<HTMLElement>(`#${problem.field}`)?.focus();
   }, [problem]);
 

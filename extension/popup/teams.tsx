@@ -34,10 +34,10 @@ export function TeamsSection(props: {
   onChanged(): Promise<void>;
 }): JSX.Element {
   const act = useAction(props.relayUrl);
-  const [notice, setNotice] = useState('');
+  // Shown while the team it is about is the one selected.
+  const [notice, setNotice] = useState<{ text: string; vaultId: string } | null>(null);
   const [name, setName] = useState('');
   const team = props.vaults.find((v) => v.id === props.selected && v.kind === 'team');
-  useEffect(() => setNotice(''), [props.selected]);
 
   const create = () => {
     const trimmed = name.trim();
@@ -55,7 +55,10 @@ export function TeamsSection(props: {
         const t = await send('team-create', { name: trimmed });
         await props.onCreated(t.vaultId);
         setName('');
-        setNotice(`Created team ${t.name}; you are its owner. Invite members below.`);
+        setNotice({
+          text: `Created team ${t.name}; you are its owner. Invite members below.`,
+          vaultId: t.vaultId,
+        });
       },
       'team',
     );
@@ -67,9 +70,9 @@ export function TeamsSection(props: {
         <Icon name="users" /> Teams
       </h2>
       <ErrorBox problem={act.problem?.field ? null : act.problem} testid="team-error" />
-      {notice ? (
+      {notice && notice.vaultId === props.selected ? (
         <Notice kind="ok" icon="check" testid="team-notice">
-          {notice}
+          {notice.text}
         </Notice>
       ) : null}
       {team ? (
@@ -271,7 +274,7 @@ function InviteForm(props: {
       async () => {
         setLookup(await send('team-lookup', { email: email.trim() }));
       },
-      'team',
+      'invite',
     );
   };
   const invite = () =>
@@ -291,7 +294,7 @@ function InviteForm(props: {
           `Invited ${r.email} as ${r.role}.${r.role === 'user' ? ` ${USER_ROLE_TEXT}` : ''}`,
         );
       },
-      'team',
+      'invite',
     );
 
   return (

@@ -9,7 +9,7 @@ export interface Problem {
   field?: string;
 }
 
-export type Action = 'signup' | 'login' | 'unlock' | 'save' | 'sync' | 'team' | 'other';
+export type Action = 'signup' | 'login' | 'unlock' | 'save' | 'sync' | 'team' | 'invite' | 'other';
 
 export function explain(err: unknown, action: Action = 'other', relayUrl = ''): Problem {
   const code = err instanceof UiError ? err.code : 'INTERNAL';
@@ -56,6 +56,13 @@ export function explain(err: unknown, action: Action = 'other', relayUrl = ''): 
     case 'STORE_UNAVAILABLE':
       return { code, text: 'The relay cannot reach its database. Try again in a moment.' };
     case 'NOT_FOUND':
+      if (action === 'invite')
+        return {
+          code,
+          text: 'No Keyhole account with that email on this relay. They sign up first.',
+          field: 'invite-email',
+        };
+      return { code, text: 'It is no longer there (removed on another device?). Sync to refresh.' };
     case 'SECRET_NOT_FOUND':
       return { code, text: 'It is no longer there (removed on another device?). Sync to refresh.' };
     case 'INVALID_REQUEST': {

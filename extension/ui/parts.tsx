@@ -50,7 +50,8 @@ export function ErrorBox({
   problem: Problem | null;
   testid?: string;
 }): JSX.Element | null {
-  if (!problem) return null;
+  // A problem about one field is shown under that field (which gets the focus), not twice.
+  if (!problem || problem.field) return null;
   return (
     <div class="notice error" role="alert" data-testid={testid} data-code={problem.code}>
       <Icon name="alert" />

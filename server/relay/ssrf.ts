@@ -99,10 +99,19 @@ export interface SsrfGuardOptions {
   allowPrivate?: string | readonly string[];
 }
 
-function blocked(): KeyholeError {
+/** The `reason` a refused private/loopback destination carries (clients tell it from "not listed"). */
+export const PRIVATE_ADDRESS_REASON = 'PRIVATE_ADDRESS';
+
+/**
+ * Still HOST_NOT_ALLOWED (the contract's code), with a distinct reason and the fix in words: the
+ * usual cause is a local API in development, reachable once listed in KEYHOLE_ALLOW_PRIVATE.
+ */
+function blocked(hostname: string, port: number): KeyholeError {
+  const hostPort = `${hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname}:${port}`;
   return new KeyholeError(
     'HOST_NOT_ALLOWED',
-    'The destination resolves to an address the relay may not reach.',
+    `The relay refuses private addresses; start it with KEYHOLE_ALLOW_PRIVATE=${hostPort} to allow this one.`,
+    { details: { reason: PRIVATE_ADDRESS_REASON, host: hostPort } },
   );
 }
 
@@ -129,7 +138,7 @@ export class SsrfGuard {
     const host = stripBrackets(hostname);
     const family = isIP(host);
     if (family === 0) return null;
-    if (!this.isExempt(host, port) && isForbiddenAddress(host)) throw blocked();
+    if (!this.isExempt(host, port) && isForbiddenAddress(host)) throw blocked(hostname, port);
     return { address: host, family: family === 6 ? 6 : 4 };
   }
 
@@ -147,7 +156,8 @@ export class SsrfGuard {
       throw new KeyholeError('UPSTREAM_UNREACHABLE', 'The destination host name does not resolve.');
     }
     if (!this.isExempt(host, port)) {
-      for (const answer of answers) if (isForbiddenAddress(answer.address)) throw blocked();
+      for (const answer of answers)
+        if (isForbiddenAddress(answer.address)) throw blocked(host, port);
     }
     return answers[0]!;
   }

@@ -50,6 +50,13 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)]!;
 };
 
+const busy = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin: a difference in work, as a real code path would make it
+  }
+};
+
 async function measure(
   over: Partial<PageCallDeps>,
   url: string,
@@ -64,7 +71,12 @@ async function measure(
       throw new Error('no window may open in this test');
     },
     allowOrigin: async () => undefined,
-    isDenied: async () => false,
+    // The real denied list is a chrome.storage read: give it a cost, so that a path that skips it
+    // for missing names (as before issue #11) shows.
+    isDenied: async () => {
+      busy(0.3);
+      return false;
+    },
     addDenied: async () => undefined,
     forward: async () => {
       throw new Error('nothing may be forwarded in this test');
@@ -111,13 +123,6 @@ async function measure(
   return { existing, missing };
 }
 
-const busy = (ms: number) => {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    // spin: a difference in work, as a real code path would make it
-  }
-};
-
 describe('no oracle: ORIGIN_NOT_ALLOWED takes the same time for an existing and a missing name', () => {
   it(
     `destination not allowed, never-approved origin: ${SAMPLES} samples per name, interleaved`,
@@ -136,7 +141,12 @@ describe('no oracle: ORIGIN_NOT_ALLOWED takes the same time for an existing and 
 
   it('denied before: the same', { timeout: 120_000 }, async () => {
     const { existing, missing } = await measure(
-      { isDenied: async () => true },
+      {
+        isDenied: async () => {
+          busy(0.3);
+          return true;
+        },
+      },
       'https://api.example.com/v1',
     );
     const p = superiority(existing, missing);
@@ -165,7 +175,7 @@ describe('no oracle: ORIGIN_NOT_ALLOWED takes the same time for an existing and 
     expect(p).toBeGreaterThan(0.8);
   });
 
-  it('for the record: the work alone, floor off (decoys make it the same steps)', async () => {
+  it('the work alone, floor off: decoys make it the same steps', async () => {
     const { existing, missing } = await measure(
       { refusalFloorMs: 0 },
       'https://elsewhere.example/v1',
@@ -175,5 +185,7 @@ describe('no oracle: ORIGIN_NOT_ALLOWED takes the same time for an existing and 
       `no-oracle (work only, no floor): existing median ${median(existing).toFixed(3)} ms, missing ${median(missing).toFixed(3)} ms, P(existing slower) ${p.toFixed(3)}`,
     );
     expect(existing.length).toBe(SAMPLES * EXISTING.length);
+    expect(p).toBeGreaterThan(0.4);
+    expect(p).toBeLessThan(0.6);
   });
 });
