@@ -1,7 +1,7 @@
 // Review finding: `keyhole serve` / `run` / `mcp` got only the relay's byte scrub. An API whose
-// JSON encoder escapes some characters (.NET's System.Text.Json writes `+` as `\u002B`, Go's
-// encoding/json `<` as `\u003c`) echoes a key in a mixed form the relay lists no pattern for, and
-// the agent's JSON.parse decodes it to the raw key. The extension has had a second, decoding pass
+// JSON encoder escapes some characters echoes a key in a mixed form; the relay lists the forms of
+// common encoders (scrub.ts), but no list holds every mix, and the agent's JSON.parse decodes any
+// of them to the raw key. The extension has had a second, decoding pass
 // for pages (shared/client/decoded-scrub.ts); the agent surfaces now run the same pass.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -13,14 +13,14 @@ import { FAST_KDF, ROOT, removeDir, runCli, tempHome } from './cli-helpers.js';
 
 const BIN = join(ROOT, 'bin/keyhole.mjs');
 const PASSWORD = 'decoded scrub for agents';
-const SECRET = 'kh+live/8c2e<9a41>f0&77Zq';
+const SECRET = 'kh-live-café-8c2e9a41f077Zq';
 const EMAIL = `agents-scrub-${Date.now()}@example.com`;
 
-/** What System.Text.Json's default encoder escapes (besides `"` and `\`), as it writes them. */
-function dotnetJson(text: string): string {
-  return JSON.stringify(text).replace(
-    /[+<>&']/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+/** An encoder of its own: every third character as \uXXXX (a mix no relay form lists). */
+function mixedJson(text: string): string {
+  let i = 0;
+  return JSON.stringify(text).replace(/[A-Za-z0-9é-]/g, (c) =>
+    i++ % 3 === 1 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c,
   );
 }
 
@@ -33,7 +33,7 @@ let serve: ChildProcess | undefined;
 beforeAll(async () => {
   api = createServer((req, res) => {
     res.writeHead(401, { 'content-type': 'application/json' });
-    res.end(`{"error":"bad key","key":${dotnetJson(req.headers.authorization ?? '')}}`);
+    res.end(`{"error":"bad key","key":${mixedJson(req.headers.authorization ?? '')}}`);
   });
   await new Promise<void>((ok) => api.listen(0, '127.0.0.2', ok));
   const { port } = api.address() as AddressInfo;

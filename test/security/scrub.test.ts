@@ -55,6 +55,10 @@ describe('Scrubber', () => {
     );
     const text = `{"a":${dotnet},"b":${go}}`;
     expect(run([secret], [Buffer.from(text)])).toBe('{"a":"[REDACTED]","b":"[REDACTED]"}');
+    // Python's json.dumps: non-ASCII escaped, ASCII as it is.
+    const accented = 'kh-live-café-8c2e9a41';
+    const python = JSON.stringify(accented).replace('é', '\\u00e9');
+    expect(run([accented], [Buffer.from(`{"k":${python}}`)])).toBe('{"k":"[REDACTED]"}');
   });
 
   it('catches a secret split over chunks, one byte at a time', () => {
