@@ -2,6 +2,7 @@
 // enabled with `keyhole secret update NAME --agent on`, optionally narrowed with --secret. Holds
 // the unlocked vault for a long-running command and re-reads it from the relay now and then, so
 // that `--agent off` or a removed secret takes effect without a restart.
+import { DecodedScrubber, payloadSecrets } from '../../shared/client/decoded-scrub.js';
 import { forwardAndPoll } from '../../shared/client/forward-response.js';
 import { buildForwardRequest, type ClientRequestParams } from '../../shared/client/request.js';
 import { pullAll } from '../../shared/client/sync.js';
@@ -129,13 +130,45 @@ export class AgentAccess {
         throw notEnabled(ref.name);
       }
     }
+    // As the extension does for pages: what the caller's JSON.parse would decode from the answer
+    // holds none of the values used (an API that writes `+` as `\u002B` escapes no form the
+    // relay's byte scrub knows).
+    const secrets = forward.secrets.flatMap((ref) =>
+      payloadSecrets(this.vault.store.payloadOf(ref.vaultId, ref.itemId)),
+    );
     if (params.queue !== undefined || params.poll !== undefined) {
       const res = await forwardAndPoll(this.vault.relay, forward, signal ? { signal } : {});
-      return new Response(res.status === 204 || res.status === 304 ? null : res.body, {
-        status: res.status,
-        headers: res.headers,
-      });
+      return decodedScrubbed(
+        new Response(res.status === 204 || res.status === 304 ? null : res.body, {
+          status: res.status,
+          headers: res.headers,
+        }),
+        secrets,
+      );
     }
-    return this.vault.relay.forward(forward, signal);
+    return decodedScrubbed(await this.vault.relay.forward(forward, signal), secrets);
   }
+}
+
+/** The answer with its body passed through a DecodedScrubber (status and headers unchanged). */
+export function decodedScrubbed(res: Response, secrets: string[]): Response {
+  const scrubber = new DecodedScrubber(secrets);
+  if (!res.body || !scrubber.active) return res;
+  const body = res.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        const out = scrubber.push(chunk);
+        if (out.length > 0) controller.enqueue(out);
+      },
+      flush(controller) {
+        const rest = scrubber.end();
+        if (rest.length > 0) controller.enqueue(rest);
+      },
+    }),
+  );
+  return new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
 }

@@ -2,7 +2,9 @@
 // fairness and re-prompt limits: fresh subdomains of one domain count as one site.
 //
 // Without the Public Suffix List (a 200 KB dependency that must be kept current), the site is:
-// - an IP address, `localhost` or a one-label host: the host itself;
+// - an IPv4 address, `[::1]`, `localhost` or a one-label host: the host itself;
+// - any other IPv6 address: its /48 network (`[2001:db8:1::/48]`) — one host gets 2^64 addresses
+//   for free, and a fresh address per prompt must not be a fresh site;
 // - otherwise the last two labels (`a.b.example.com` → `example.com`), or the last three when the
 //   last two are a public suffix in their own right: a two-letter country code under a generic
 //   second level (`co.uk`, `com.au`, `ac.jp`…) or one of a few shared hosting suffixes whose
@@ -68,7 +70,8 @@ export function siteOf(origin: string): string {
     return origin;
   }
   if (host.endsWith('.')) host = host.slice(0, -1);
-  if (host.startsWith('[') || IPV4_RE.test(host)) return host;
+  if (host.startsWith('[')) return ipv6Site(host);
+  if (IPV4_RE.test(host)) return host;
   const labels = host.split('.');
   if (labels.length <= 2) return host;
   const lastTwo = labels.slice(-2).join('.');
@@ -77,4 +80,21 @@ export function siteOf(origin: string): string {
   const suffixIsPublic =
     SHARED_HOSTING.has(lastTwo) || (tld.length === 2 && SECOND_LEVELS.has(second));
   return suffixIsPublic ? labels.slice(-3).join('.') : lastTwo;
+}
+
+/** `[2001:db8:1:2::7]` → `[2001:db8:1::/48]`; loopback stays itself. Input as URL serializes it. */
+function ipv6Site(bracketed: string): string {
+  const inner = bracketed.slice(1, -1);
+  if (inner === '::1') return bracketed;
+  const [head = '', tail] = inner.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  // The URL parser already wrote an embedded IPv4 part as two hextets.
+  const full = [
+    ...left,
+    ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'),
+    ...right,
+  ];
+  const net = full.slice(0, 3).map((h) => (parseInt(h, 16) || 0).toString(16));
+  return `[${net.join(':')}::/48]`;
 }

@@ -137,6 +137,20 @@ export function secretForms(value: string, full = true): string[] {
     const json = JSON.stringify(value).slice(1, -1);
     add(json);
     add(json.replaceAll('/', '\\/'));
+    // Python's json.dumps (ensure_ascii, its default): non-ASCII as \uXXXX, ASCII as it is.
+    if (!ascii)
+      add(
+        json.replace(
+          /[\u0080-\uffff]/g,
+          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+        ),
+      );
+    // HTML-safe JSON: System.Text.Json (.NET) escapes `+ < > & '`, Go and Rails `< > &`, as
+    // \u00XX (either case: matching folds it). A minted token has no client pass behind it.
+    if (/[+<>&']/.test(value)) {
+      add(json.replace(/[+<>&']/g, (c) => U_ESC[c.charCodeAt(0)]!));
+      add(json.replace(/[<>&]/g, (c) => U_ESC[c.charCodeAt(0)]!));
+    }
     if (!full) {
       const bytes = Buffer.from(value, 'utf8');
       add(bytes.toString('base64'));

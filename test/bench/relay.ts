@@ -23,14 +23,18 @@ import {
   createAccountKeys,
   encryptItem,
   initCrypto,
+  newGrantToken,
   newId,
   randomBytes,
+  sealGrant,
   toBase64url,
   wrapVaultKey,
 } from '../../shared/crypto/index.js';
+import type { GrantPolicy } from '../../shared/protocol/grant.js';
 import { freshPostgresUrl, isPostgresAvailable } from '../helpers/postgres.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
 
+const GRANT_ORIGIN = 'https://bench.example';
 const SECONDS = Number(process.env.KEYHOLE_BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.KEYHOLE_BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
@@ -253,6 +257,8 @@ export async function setupRelayAccount(
   forwardBody: (path: string) => string;
   /** a fresh session of the same account */
   login: (relayUrl?: string) => Promise<string>;
+  /** a grant of the bench secret (grant forwards beside session forwards) */
+  grant: (origin: string, counted?: boolean) => Promise<{ id: string; token: string }>;
 }> {
   await initCrypto();
   const accountId = newId();
@@ -329,7 +335,34 @@ export async function setupRelayAccount(
       secrets: [{ name: 'bench', vaultId, itemId, itemKey }],
       origin: 'https://bench.example',
     });
-  return { token, forwardBody, login };
+  const grant = async (origin: string, counted = true) => {
+    const t = newGrantToken();
+    const policy: GrantPolicy = {
+      v: 1,
+      grantId: t.grantId,
+      vaultId,
+      itemId,
+      secretName: 'bench',
+      origins: [origin],
+      methods: ['GET'],
+      paths: ['/json', '/sse'],
+      // A realistic grant: every request is counted (one visitor: the limits never bite).
+      ratePerMinute: counted ? 1_000_000 : null,
+      quotaPerDay: counted ? 1_000_000_000 : null,
+      expiresAt: null,
+      maxBodyBytes: 262_144,
+      locked: null,
+      createdAt: Date.now(),
+    };
+    const sealed = sealGrant(t, vaultKey, enc.itemKey, policy);
+    await post(
+      '/v1/grants',
+      { id: t.grantId, vaultId, itemId, lookup: t.lookup, ...sealed, corsOrigins: [origin] },
+      token,
+    );
+    return { id: t.grantId, token: t.token };
+  };
+  return { token, forwardBody, login, grant };
 }
 
 /** Keeps `connections` requests in flight on `t` until the returned stop() is called. */
@@ -430,7 +463,17 @@ export async function benchRelay(): Promise<Record<string, number>> {
   const relay = await spawnRelay({ db: join(dir, 'keyhole.db'), env: relayEnv });
   stops.push(() => relay.stop());
   try {
-    const { token, forwardBody } = await setupRelayAccount(relay.url, apiHostPort);
+    const { token, forwardBody, grant } = await setupRelayAccount(relay.url, apiHostPort);
+    const benchGrant = await grant(GRANT_ORIGIN);
+    const plainGrant = await grant(GRANT_ORIGIN, false);
+    const grantBody = (path: string) =>
+      JSON.stringify({
+        request: {
+          url: `http://${apiHostPort}${path}`,
+          method: 'GET',
+          headers: { Authorization: 'Bearer $CLIENT_SECRET', Accept: 'application/json' },
+        },
+      });
     const floor = await startNode([
       '--import',
       'tsx',
@@ -472,6 +515,34 @@ export async function benchRelay(): Promise<Record<string, number>> {
         path: '/v1/forward',
         headers: relayHeaders,
         body: forwardBody('/json'),
+      },
+      {
+        // The same forward authorised by a grant (issue #12) instead of a session.
+        name: 'grant',
+        pid: relay.pid,
+        origin: relay.url,
+        method: 'POST',
+        path: `/v1/grants/${benchGrant.id}/forward`,
+        headers: {
+          authorization: `Bearer ${benchGrant.token}`,
+          'content-type': 'application/json',
+          origin: GRANT_ORIGIN,
+        },
+        body: grantBody('/json'),
+      },
+      {
+        // The same grant without rate and quota: no counter write per request.
+        name: 'grant_nolimits',
+        pid: relay.pid,
+        origin: relay.url,
+        method: 'POST',
+        path: `/v1/grants/${plainGrant.id}/forward`,
+        headers: {
+          authorization: `Bearer ${plainGrant.token}`,
+          'content-type': 'application/json',
+          origin: GRANT_ORIGIN,
+        },
+        body: grantBody('/json'),
       },
     ];
 
@@ -549,6 +620,12 @@ export async function benchRelay(): Promise<Record<string, number>> {
     out.relay_vs_proxy_rps_ratio = r2(out.relay_rps! / out.proxy_rps!); // ≥ 0.75
     out.relay_vs_floor_rps_ratio = r2(out.relay_rps! / out.floor_rps!); // ≥ 0.9
     out.relay_cpu_per_proxy_cpu = r2(out.relay_cpu_us_per_req! / out.proxy_cpu_us_per_req!); // ≤ 1.6
+    // Grant forwards beside session forwards (issue #12: CPU per request ≤ 1.2×, req/s ≥ 1/1.2).
+    out.grant_vs_session_rps_ratio = r2(out.grant_rps! / out.relay_rps!);
+    out.grant_cpu_per_session_cpu = r2(out.grant_cpu_us_per_req! / out.relay_cpu_us_per_req!);
+    out.grant_nolimits_cpu_per_session_cpu = r2(
+      out.grant_nolimits_cpu_us_per_req! / out.relay_cpu_us_per_req!,
+    );
     out.floor_vs_proxy_rps_ratio = r2(out.floor_rps! / out.proxy_rps!);
     out.proxy_vs_direct_rps_ratio = r2(out.proxy_rps! / out.direct_rps!);
     out.paced_added_p50_ms_vs_proxy = r2(mp('relay', 'p50') - mp('proxy', 'p50')); // ≤ 0.5

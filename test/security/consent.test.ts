@@ -13,7 +13,7 @@ import {
 import type { VaultService } from '../../extension/background/vault-service.js';
 import type { Decision } from '../../extension/background/approvals.js';
 import type { BackgroundReply, PageOp } from '../../extension/bridge/messages.js';
-import { addSecret, pullAll } from '../../shared/client/index.js';
+import { addSecret, pullAll, updateSecret } from '../../shared/client/index.js';
 import { MAX_DATA_DEPTH } from '../../shared/policy/index.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
@@ -46,6 +46,7 @@ describe('consent on exactly what is substituted (issue #11)', () => {
   const asked: AskPrompt[] = [];
   const sent: ForwardRequest[] = [];
   let answer: Decision = 'deny';
+  let saveAlways = false;
 
   beforeAll(async () => {
     api = await startMockApi('127.0.0.2');
@@ -98,7 +99,13 @@ describe('consent on exactly what is substituted (issue #11)', () => {
         asked.push(prompt);
         return answer;
       },
-      allowOrigin: async () => undefined,
+      // As the extension does: the origin is added inside the item (a fresh item key on write).
+      allowOrigin: async (found, origin) => {
+        if (!saveAlways) return;
+        await updateSecret(me.relay, me.store, found.vaultId, found.payload.name, {
+          allowedOrigins: [...found.payload.allowedOrigins, origin],
+        });
+      },
       isDenied: async () => false,
       addDenied: async () => undefined,
       forward: (call, sink, signal) => {
@@ -285,6 +292,22 @@ describe('consent on exactly what is substituted (issue #11)', () => {
     }
     expect(api.requests).toHaveLength(0);
     expect(asked).toHaveLength(0);
+  });
+
+  it('"always allow" re-writes the item: the call still goes, with the approved secrets only', async () => {
+    answer = 'always';
+    saveAlways = true;
+    try {
+      const r = await page('https://always.consent.test', {
+        op: 'request',
+        params: { clientSecretName: 'mail', url: url(), headers: { 'x-mail': '$CLIENT_SECRET' } },
+      });
+      expect(r.status).toBe(200);
+      expect(api.requests).toHaveLength(1);
+      expect(api.requests[0]!.headers['x-mail']).toBe(V.mail);
+    } finally {
+      saveAlways = false;
+    }
   });
 
   it('placement: where the secret may go, it goes (control)', async () => {

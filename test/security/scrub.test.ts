@@ -42,6 +42,25 @@ describe('Scrubber', () => {
     );
   });
 
+  it('replaces the HTML-safe JSON escapes of common encoders (.NET, Go, Rails) (review)', () => {
+    // A minted token is known to the relay only: no client pass can catch these for it.
+    const secret = "ya29.a0+Zk/9<x>&'q";
+    const dotnet = JSON.stringify(secret).replace(
+      /[+<>&']/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+    );
+    const go = JSON.stringify(secret).replace(
+      /[<>&]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    const text = `{"a":${dotnet},"b":${go}}`;
+    expect(run([secret], [Buffer.from(text)])).toBe('{"a":"[REDACTED]","b":"[REDACTED]"}');
+    // Python's json.dumps: non-ASCII escaped, ASCII as it is.
+    const accented = 'kh-live-café-8c2e9a41';
+    const python = JSON.stringify(accented).replace('é', '\\u00e9');
+    expect(run([accented], [Buffer.from(`{"k":${python}}`)])).toBe('{"k":"[REDACTED]"}');
+  });
+
   it('catches a secret split over chunks, one byte at a time', () => {
     const secret = 'sk-0123456789abcdef';
     const text = `{"echo":"${secret}","again":"${secret}"}`;

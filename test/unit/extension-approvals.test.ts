@@ -220,6 +220,19 @@ describe('ApprovalQueue: fairness and re-prompt limits per site', () => {
     expect(opened).toHaveLength(1);
   });
 
+  it('a deny quiets a whole IPv6 /48: the next address of the same network gets no window (review)', async () => {
+    // An IPv6 host has 2^64 addresses for free: one address per prompt must not be a fresh site.
+    const { q, opened, advance } = setup();
+    const a = q.ask(prompt('http://[2001:db8:1:2::1]'));
+    await settleAll();
+    advance(600);
+    expect(q.decide(q.view().prompts[0]!.id, 'deny')).toBe(true);
+    await expect(a).resolves.toBe('deny');
+    await expect(q.ask(prompt('http://[2001:db8:1:2::2]'))).resolves.toBe('dismiss');
+    await expect(q.ask(prompt('http://[2001:db8:1:ffff:1::9]:8080'))).resolves.toBe('dismiss');
+    expect(opened).toHaveLength(1);
+  });
+
   it('a frame quiets the top-level page it is in, and the other way round', async () => {
     const { q } = setup();
     void q.ask({ ...prompt('https://ads.example'), topOrigin: 'https://news.example' });
@@ -251,6 +264,9 @@ describe('siteOf (registrable domain, approximated)', () => {
     ['https://my-app.vercel.app', 'my-app.vercel.app'],
     ['http://127.0.0.1:3000', '127.0.0.1'],
     ['http://[::1]:8080', '[::1]'],
+    ['http://[2001:db8:1:2::7]', '[2001:db8:1::/48]'],
+    ['http://[2001:db8:1:ffff:ffff::1]:81', '[2001:db8:1::/48]'],
+    ['http://[2001:db8:2::7]', '[2001:db8:2::/48]'],
     ['http://localhost:5173', 'localhost'],
     ['https://example.io', 'example.io'],
     ['https://a.example.io.', 'example.io'],
