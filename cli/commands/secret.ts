@@ -39,8 +39,7 @@ Options:
   --origin O        web origin allowed to use it without asking (https://app.example); repeatable
   --place P         where in a request its value may be placed: ${PLACE_HELP};
                     repeatable. Default for bearer, basic, oauth, jwt, github-app:
-                    header:Authorization only. plain and template: say where (without --place
-                    the secret is marked for review and may be placed anywhere until you do)
+                    header:Authorization only. plain and template: required (say where)
   --type T          plain (default) | bearer | basic | oauth | template | sigv4 | hmac | jwt
                     | github-app
   --vault V         personal (default), a team name or a vault id
@@ -141,6 +140,13 @@ async function add(argv: string[]): Promise<number> {
   if (!fields) throw new UsageError('No value: pipe the secret on stdin.');
 
   const placement = checkPlaces(values.place) ?? defaultPlacement(type) ?? undefined;
+  // DESIGN "Placement": plain and template secrets go only where their owner lists — a new one
+  // with no list could be placed nowhere, so say so now rather than at the first request.
+  if (!placement && (type === 'plain' || type === 'template')) {
+    throw new UsageError(
+      `Say where ${name} may be placed in a request: --place header:NAME, query:NAME, body:PATH or url (repeatable), e.g. --place header:Authorization.`,
+    );
+  }
 
   const { relay, store, save } = await openVault({ sync: false });
   const vault = store.resolveVault(values.vault);

@@ -65,7 +65,10 @@ afterAll(async () => {
 
 describe('conflicting edits from two devices', () => {
   it('same field changed on both: theirs stays, ours is kept as a conflict copy', async () => {
-    expect((await a(['secret', 'add', 'shared', '--host', api.origin], 'v1')).code).toBe(0);
+    expect(
+      (await a(['secret', 'add', 'shared', '--host', api.origin, '--place', 'header:X-Key'], 'v1'))
+        .code,
+    ).toBe(0);
     expect((await names(b)).map((s) => s.name)).toEqual(['shared']); // B syncs v1
 
     expect((await a(['secret', 'update', 'shared'], 'from-A')).code).toBe(0);
@@ -81,7 +84,14 @@ describe('conflicting edits from two devices', () => {
   });
 
   it('different fields changed on both: the changes are merged', async () => {
-    expect((await a(['secret', 'add', 'merge-me', '--host', api.origin], 'm1')).code).toBe(0);
+    expect(
+      (
+        await a(
+          ['secret', 'add', 'merge-me', '--host', api.origin, '--place', 'header:X-Key'],
+          'm1',
+        )
+      ).code,
+    ).toBe(0);
     await names(b);
     expect(
       (await a(['secret', 'update', 'merge-me', '--host', api.origin, '--host', 'api.example.com']))
@@ -97,7 +107,10 @@ describe('conflicting edits from two devices', () => {
   });
 
   it('an edit meets a delete: the edit comes back; a delete meets an edit: the edit stays', async () => {
-    expect((await a(['secret', 'add', 'phoenix', '--host', api.origin], 'p1')).code).toBe(0);
+    expect(
+      (await a(['secret', 'add', 'phoenix', '--host', api.origin, '--place', 'header:X-Key'], 'p1'))
+        .code,
+    ).toBe(0);
     await names(b);
     expect((await a(['secret', 'rm', 'phoenix'])).code).toBe(0);
     const edit = await b(['secret', 'update', 'phoenix'], 'p2');

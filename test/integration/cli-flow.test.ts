@@ -149,7 +149,10 @@ describe('keyhole CLI', () => {
     expect(add.code).toBe(0);
     expectNoSecret(add);
 
-    const dup = await cli(['secret', 'add', 'demo', '--host', api.origin], SECRET);
+    const dup = await cli(
+      ['secret', 'add', 'demo', '--host', api.origin, '--place', 'header:X-Key'],
+      SECRET,
+    );
     expect(dup.code).not.toBe(0);
 
     const list = await cli(['secret', 'list']);
@@ -359,9 +362,15 @@ describe('keyhole CLI', () => {
       'v-place-2',
     );
     expect(bearer.code).toBe(0);
-    const plain = await cli(['secret', 'add', 'p3', '--host', api.origin], 'v-place-3');
+    // A plain secret goes only where its owner lists: without --place it is refused, with the fix.
+    const unplaced = await cli(['secret', 'add', 'p3', '--host', api.origin], 'v-place-3');
+    expect(unplaced.code).toBe(2);
+    expect(unplaced.stderr).toContain('Say where p3 may be placed');
+    const plain = await cli(
+      ['secret', 'add', 'p3', '--host', api.origin, '--place', 'header:X-Other'],
+      'v-place-3',
+    );
     expect(plain.code).toBe(0);
-    expect(plain.stderr).toContain('has no placement');
     const listed = JSON.parse((await cli(['secret', 'list', '--json'])).stdout) as {
       name: string;
       placement: string[] | null;
@@ -369,8 +378,7 @@ describe('keyhole CLI', () => {
     }[];
     const row = (n: string) => listed.find((r) => r.name === n)!;
     expect(row('p2')).toMatchObject({ placement: ['header:Authorization'], needsReview: false });
-    expect(row('p3')).toMatchObject({ placement: null, needsReview: true });
-    expect((await cli(['secret', 'list'])).stdout).toMatch(/p3 .*REVIEW/);
+    expect(row('p3')).toMatchObject({ placement: ['header:X-Other'], needsReview: false });
     // The bearer may not go into another header: refused before anything is sent.
     const before = api.calls.length;
     const wrong = await cli([
@@ -384,7 +392,7 @@ describe('keyhole CLI', () => {
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('PLACEMENT_NOT_ALLOWED');
     expect(api.calls.length).toBe(before);
-    // The owner sets a placement on the legacy secret: no longer marked, and enforced.
+    // The owner changes the placement: enforced at once.
     const upd = await cli(['secret', 'update', 'p3', '--place', 'query:key'], '');
     expect(upd.code).toBe(0);
     const again = JSON.parse((await cli(['secret', 'list', '--json'])).stdout) as typeof listed;

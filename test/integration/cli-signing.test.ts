@@ -198,7 +198,10 @@ describe('keyhole CLI: secrets that sign and mint', () => {
   });
 
   it('a plain secret still needs a placeholder; no key or token in any output or file', async () => {
-    const add = await cli(['secret', 'add', 'pl', '--host', host()], 'plain-value-7731');
+    const add = await cli(
+      ['secret', 'add', 'pl', '--host', host(), '--place', 'header:Authorization'],
+      'plain-value-7731',
+    );
     expect(add.code).toBe(0);
     const r = await cli(['request', 'pl', '--url', `${m.url}/api/x`]);
     expect(r.code).not.toBe(0);

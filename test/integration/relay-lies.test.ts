@@ -141,7 +141,12 @@ for (const store of STORES) {
       const email = `gamma-${stamp}@example.test`;
       const a = device();
       ok(await a(['signup', '--relay', relay.url, '--email', email]));
-      ok(await a(['secret', 'add', 'gamma', '--host', api.origin], 'gamma-V1'));
+      ok(
+        await a(
+          ['secret', 'add', 'gamma', '--host', api.origin, '--place', 'header:X-Key'],
+          'gamma-V1',
+        ),
+      );
       const vaultId = await personalVaultOf(email);
       const v1 = (await itemRows(vaultId)).at(-1)!;
       ok(await a(['secret', 'update', 'gamma'], 'gamma-V2'));
@@ -168,7 +173,12 @@ for (const store of STORES) {
       const email = `epsilon-${stamp}@example.test`;
       const a = device();
       ok(await a(['signup', '--relay', relay.url, '--email', email]));
-      ok(await a(['secret', 'add', 'epsilon', '--host', api.origin], 'eps-V1'));
+      ok(
+        await a(
+          ['secret', 'add', 'epsilon', '--host', api.origin, '--place', 'header:X-Key'],
+          'eps-V1',
+        ),
+      );
       const vaultId = await personalVaultOf(email);
       const [old] = await db.all('select manifest, manifest_seq from vaults where id = ?', vaultId);
       const v1 = (await itemRows(vaultId)).at(-1)!;
@@ -195,8 +205,18 @@ for (const store of STORES) {
       const email = `delta-${stamp}@example.test`;
       const a = device();
       ok(await a(['signup', '--relay', relay.url, '--email', email]));
-      ok(await a(['secret', 'add', 'keep', '--host', api.origin], 'keep-value'));
-      ok(await a(['secret', 'add', 'delta', '--host', api.origin], 'delta-value'));
+      ok(
+        await a(
+          ['secret', 'add', 'keep', '--host', api.origin, '--place', 'header:X-Key'],
+          'keep-value',
+        ),
+      );
+      ok(
+        await a(
+          ['secret', 'add', 'delta', '--host', api.origin, '--place', 'header:X-Key'],
+          'delta-value',
+        ),
+      );
       const vaultId = await personalVaultOf(email);
       const live = (await itemRows(vaultId)).at(-1)!;
       ok(await a(['secret', 'rm', 'delta']));
@@ -225,11 +245,26 @@ for (const store of STORES) {
       const malloryEmail = `mallory-${stamp}@example.test`;
       ok(await owner(['signup', '--relay', relay.url, '--email', ownerEmail]));
       ok(await mallory(['signup', '--relay', relay.url, '--email', malloryEmail]));
-      ok(await mallory(['secret', 'add', 'mine', '--host', api.origin], 'mallory-own'));
+      ok(
+        await mallory(
+          ['secret', 'add', 'mine', '--host', api.origin, '--place', 'header:X-Key'],
+          'mallory-own',
+        ),
+      );
       ok(await owner(['team', 'create', `ops-${stamp}`]));
       ok(
         await owner(
-          ['secret', 'add', 'teamkey', '--host', api.origin, '--vault', `ops-${stamp}`],
+          [
+            'secret',
+            'add',
+            'teamkey',
+            '--host',
+            api.origin,
+            '--vault',
+            `ops-${stamp}`,
+            '--place',
+            'header:X-Key',
+          ],
           'team-value',
         ),
       );

@@ -41,7 +41,21 @@ function invite(who: Person, fingerprint: string, extra: string[] = []): Promise
 
 /** `keyhole secret add <name> --host <host> --vault backend`, the value on stdin. */
 function addToTeam(who: Person, name: string, host: string, value: string): Promise<CliResult> {
-  return cli(who, ['secret', 'add', name, '--host', host, '--vault', 'backend'], value);
+  return cli(
+    who,
+    [
+      'secret',
+      'add',
+      name,
+      '--host',
+      host,
+      '--vault',
+      'backend',
+      '--place',
+      'header:Authorization',
+    ],
+    value,
+  );
 }
 
 /** `keyhole request <name>` from the backend team, the secret as a bearer header to /reflect. */
