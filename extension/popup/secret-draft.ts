@@ -219,13 +219,15 @@ export function checkDraft(d: SecretDraft, editing: boolean): DraftCheck {
   if (places.length > 20) return bad('placement', 'At most 20 places.');
   if (places.length > 0) secret.placement = [...new Set(places)];
   else if (!editing) {
+    // Plain and template go only where their owner lists (as in the CLI); the signing types
+    // place no value of their own (hmac's non-secret fields follow the owner's list if any).
     const fallback = defaultPlacement(d.type);
-    if (!fallback)
+    if (fallback) secret.placement = fallback;
+    else if (d.type === 'plain' || d.type === 'template')
       return bad(
         'placement',
         'Say where the value may be placed, e.g. header:X-Api-Key, query:key or body:auth.token.',
       );
-    secret.placement = fallback;
   }
   return { ok: true, secret };
 }
