@@ -372,6 +372,14 @@ export class VaultStore {
         unreadable.push(record.id);
         continue;
       }
+      // An item version ≥ 1 was written by a client that always signs a personal vault's state
+      // (§14): a personal vault without a signed state but with such an item had its manifest
+      // withheld — refused even on a device that never saw the vault (review of #13).
+      if (!m && plain.version > 0 && vault.summary.kind === 'personal')
+        throw fail(
+          label,
+          `item ${record.id} was written with a signed state the relay no longer serves`,
+        );
       // The version inside the ciphertext must be the one the signed state lists.
       if (listed && listed.version !== plain.version)
         throw fail(

@@ -201,6 +201,28 @@ for (const store of STORES) {
       expect(api.calls.length).toBe(before);
     });
 
+    it('withheld signed state: a new device refuses a personal vault served without its manifest', async () => {
+      const email = `zeta-${stamp}@example.test`;
+      const a = device();
+      ok(await a(['signup', '--relay', relay.url, '--email', email]));
+      ok(
+        await a(
+          ['secret', 'add', 'zeta', '--host', api.origin, '--place', 'header:X-Key'],
+          'zeta-value',
+        ),
+      );
+      const vaultId = await personalVaultOf(email);
+      // The relay drops the signed state, so the vault looks like one from before signing.
+      await db.run('update vaults set manifest = null, manifest_seq = 0 where id = ?', vaultId);
+      const fresh = device();
+      ok(await fresh(['login', '--relay', relay.url, '--email', email]));
+      const before = api.calls.length;
+      const r = await use(fresh, 'zeta');
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('VAULT_VERIFICATION_FAILED');
+      expect(api.calls.length).toBe(before);
+    });
+
     it('resurrection: a deleted secret served live again is refused by both devices', async () => {
       const email = `delta-${stamp}@example.test`;
       const a = device();
