@@ -1,11 +1,11 @@
 // OAuth access tokens for `oauth` secrets: client_credentials or refresh_token grant against the
 // item's tokenUrl (through the guarded client and the item's allowed hosts), cached in memory
 // until shortly before expiry (docs/forward.md, "Secret types").
-import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { KeyholeError } from '../../shared/errors.js';
 import { checkDestination } from '../../shared/policy/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
+import { TokenCache, tokenKey } from './token-cache.js';
 import { toKeyholeError } from './upstream-errors.js';
 
 type OAuthConfig = NonNullable<SecretPayload['oauth']>;
@@ -17,79 +17,51 @@ export interface TokenSource {
   payload: SecretPayload;
 }
 
-interface Entry {
-  token: string;
-  /** refresh after this instant (ms) */
-  refreshAt: number;
-}
-
-const MAX_ENTRIES = 10_000;
 const MAX_TOKEN_ANSWER = 64 * 1024;
 /** A token answer without expires_in is trusted for this long. */
 const DEFAULT_LIFETIME_SEC = 300;
 
-function configHash(cfg: OAuthConfig): string {
-  const material = JSON.stringify([
+/** The cache key: one user's item and these exact settings (a changed secret retires its token). */
+function oauthKey(source: TokenSource, cfg: OAuthConfig): string {
+  const settings = [
     cfg.grant,
     cfg.tokenUrl,
     cfg.clientId,
     cfg.clientSecret,
     cfg.refreshToken ?? '',
     cfg.scope ?? '',
-  ]);
-  return createHash('sha256').update(material).digest('hex');
-}
-
-/** Seconds before expiry at which a token is refreshed: 10 % of its life, at most 60 s. */
-export function refreshMarginMs(lifetimeSec: number): number {
-  return Math.min(60_000, lifetimeSec * 100);
+  ];
+  return tokenKey('oauth', source.vaultId, source.itemId, source.keyHash, settings);
 }
 
 export class OAuthTokens {
-  private readonly cache = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly tokens: TokenCache;
 
   constructor(
     private readonly dispatcher: Dispatcher,
     private readonly timeoutMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.tokens = new TokenCache(now);
+  }
 
   /** A valid access token for the secret, from the cache or freshly fetched. */
   async accessToken(source: TokenSource): Promise<string> {
     const cfg = source.payload.oauth;
     if (!cfg) throw new KeyholeError('INVALID_REQUEST', 'The oauth secret has no oauth settings.');
-    const key = `${source.vaultId}/${source.itemId}/${source.keyHash}/${configHash(cfg)}`;
-    const hit = this.cache.get(key);
-    if (hit && hit.refreshAt > this.now()) return hit.token;
-    const running = this.inflight.get(key);
-    if (running) return running;
-    const job = this.fetchToken(cfg, source.payload.allowedHosts)
-      .then(({ token, lifetimeSec }) => {
-        this.cache.delete(key);
-        if (this.cache.size >= MAX_ENTRIES)
-          this.cache.delete(this.cache.keys().next().value as string);
-        this.cache.set(key, {
-          token,
-          refreshAt: this.now() + lifetimeSec * 1000 - refreshMarginMs(lifetimeSec),
-        });
-        return token;
-      })
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, job);
-    return job;
+    return this.tokens.get(oauthKey(source, cfg), () =>
+      this.fetchToken(cfg, source.payload.allowedHosts),
+    );
   }
 
   /** Forgets `token` if it is still the cached one (the API answered 401 to it). */
   invalidate(source: TokenSource, token: string): void {
     const cfg = source.payload.oauth;
-    if (!cfg) return;
-    const key = `${source.vaultId}/${source.itemId}/${source.keyHash}/${configHash(cfg)}`;
-    if (this.cache.get(key)?.token === token) this.cache.delete(key);
+    if (cfg) this.tokens.invalidate(oauthKey(source, cfg), token);
   }
 
   clear(): void {
-    this.cache.clear();
+    this.tokens.clear();
   }
 
   private async fetchToken(

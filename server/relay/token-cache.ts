@@ -1,4 +1,4 @@
-// In-memory cache of minted access tokens (jwt, github-app): one entry per (vault, item, hash of
+// In-memory cache of access tokens (oauth, jwt, github-app): one entry per (vault, item, hash of
 // the item key, hash of the settings), refreshed shortly before expiry; concurrent misses share
 // one fetch. Tokens never leave this process: not logged, not stored.
 import { createHash } from 'node:crypto';
