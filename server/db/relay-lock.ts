@@ -29,6 +29,9 @@ export function lockSqliteFile(dbFile: string): RelayLock {
   const path = `${dbFile}.lock`;
   const lock = new BetterSqlite3(path, { timeout: WAIT_MS });
   try {
+    // No journal file: taking the lock then writes nothing, so a relay restarts on a full disk
+    // (and serves reads) instead of failing with SQLITE_FULL before it opens the store.
+    lock.pragma('journal_mode = MEMORY');
     // An exclusive transaction that is never committed: SQLite's own (fcntl) lock on the file,
     // also between connections of one process.
     lock.exec('BEGIN EXCLUSIVE');

@@ -2,7 +2,7 @@
 // (not a 500 or a hang), the relay keeps serving reads, writes work again once space is freed,
 // and afterwards the file passes integrity_check with every acknowledged write intact.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -60,6 +60,8 @@ export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Prom
     const integrity = sqlite.pragma('integrity_check', { simple: true });
     sqlite.close();
 
+    // Restart on a disk with no byte left: the relay must still start and serve every write.
+    fillDisk(join(dir, 'filler-2'));
     relay = await startRelayProcess({ db: dbPath });
     const lost = lostWrites(acked, await pullAll(relay.url, account));
     return [
@@ -69,7 +71,7 @@ export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Prom
         detail: `${acked.length} writes before full; then ${failures.join(', ') || 'no failure (disk never filled)'}; health ${health.status}; reads ${readsOk ? 'ok' : 'FAILED'}`,
       },
       {
-        name: 'SQLite disk full: recovery and integrity',
+        name: 'SQLite disk full: recovery, integrity, restart on a full disk',
         pass: after.acked !== undefined && integrity === 'ok' && lost.length === 0,
         detail: `write after freeing space: ${after.acked ? 'ok' : `${after.reply.status} ${after.reply.code ?? ''}`}; integrity_check ${String(integrity)}; ${lost.length} of ${acked.length} acknowledged writes lost`,
         dataLost: lost.length,
@@ -84,5 +86,18 @@ export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Prom
       execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
     }
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes to a file until the file system refuses (ENOSPC). */
+function fillDisk(file: string): void {
+  const fd = openSync(file, 'w');
+  const chunk = Buffer.alloc(4096, 1);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+  } finally {
+    closeSync(fd);
   }
 }
