@@ -7,7 +7,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { KeyholeError } from '../shared/errors.js';
 import type { AppDeps } from './deps.js';
-import type { AppEnv } from './env.js';
+import type { AppEnv } from './http/app-env.js';
 import { createOnError, errorResponse } from './http/on-error.js';
 import { SECURITY_HEADERS, setSecurityHeaders } from './http/security-headers.js';
 import { limitBody } from './middleware/body-limit.js';
@@ -30,7 +30,7 @@ import { createWebRoutes } from './routes/web/index.js';
 import { createServices } from './services.js';
 
 export type { AppDeps } from './deps.js';
-export type { AppEnv } from './env.js';
+export type { AppEnv } from './http/app-env.js';
 export { requireSession } from './middleware/session.js';
 
 export interface Relay {

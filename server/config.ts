@@ -1,5 +1,5 @@
 // The relay's configuration: environment variables (DESIGN.md, "Relay configuration") → RelayConfig.
-import { loadForwardConfig, type ForwardConfig } from './relay/forward-config.js';
+import { loadForwardConfig, type ForwardConfig } from './forward/forward-config.js';
 
 export interface Argon2Params {
   /** KiB */
@@ -36,7 +36,7 @@ export interface RelayConfig {
   trustedProxies?: string[];
   logLevel: string;
   argon2: Argon2Params;
-  /** forwarding limits and timeouts (KEYHOLE_FORWARD_*; server/relay/forward-config.ts) */
+  /** forwarding limits and timeouts (KEYHOLE_FORWARD_*; server/forward/forward-config.ts) */
   forward?: Partial<ForwardConfig>;
   /**
    * the in-process cache of sessions, memberships and envelopes (server/db/relay-cache.ts);

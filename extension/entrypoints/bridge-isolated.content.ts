@@ -1,7 +1,7 @@
 // ISOLATED-world content script: checks call announcements and forwards them to the background.
 import { browser } from 'wxt/browser';
 import { defineContentScript } from 'wxt/utils/define-content-script';
-import { installIsolatedRelay } from '../bridge/isolated-relay.js';
+import { installIsolatedShuttle } from '../bridge/isolated-shuttle.js';
 
 export default defineContentScript({
   matches: ['http://*/*', 'https://*/*'],
@@ -9,6 +9,6 @@ export default defineContentScript({
   allFrames: true,
   noScriptStartedPostMessage: true,
   main() {
-    installIsolatedRelay({ win: window, connect: (name) => browser.runtime.connect({ name }) });
+    installIsolatedShuttle({ win: window, connect: (name) => browser.runtime.connect({ name }) });
   },
 });

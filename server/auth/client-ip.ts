@@ -4,7 +4,7 @@
 // socket's peer is the client, whatever the headers say.
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import type { AppEnv } from '../env.js';
+import type { AppEnv } from '../http/app-env.js';
 
 /** trustProxy: believe the last X-Forwarded-For entry from anyone; trustedProxies: only from these peers */
 export interface ProxyTrust {

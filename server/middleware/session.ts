@@ -7,7 +7,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import { hotStatements, type HotStatements } from '../db/hot-statements.js';
 import { hashToken } from '../db/sessions-repo.js';
 import type { AppDeps } from '../deps.js';
-import type { AppEnv } from '../env.js';
+import type { AppEnv } from '../http/app-env.js';
 
 const TOKEN = /^Bearer ([A-Za-z0-9_-]{43})$/;
 

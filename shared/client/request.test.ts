@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64url } from '../crypto/index.js';
 import type { SecretPayload } from '../protocol/secret.js';
-import { memoryStore } from '../../test/helpers/memory-vault.js';
+import { memoryStore } from '../../test/support/memory-vault.js';
 import { buildForwardRequest, type ClientRequestParams } from './request.js';
 import type { VaultStore } from './vault-store.js';
 

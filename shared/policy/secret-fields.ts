@@ -1,6 +1,6 @@
 // What a secret can stand for in a placeholder, per type (docs/forward.md, "Secret types"):
 // `$CLIENT_SECRET` / `$(secret:NAME)` need a value, `$(secret:NAME.field)` a field of that type.
-// The client's pre-flight runs it; the relay's substitution (server/relay/values.ts) follows it.
+// The client's pre-flight runs it; the relay's substitution (server/forward/values.ts) follows it.
 import { KeyholeError } from '../errors.js';
 import type { SecretPayload } from '../protocol/secret.js';
 

@@ -1,7 +1,7 @@
 // Extension benchmark: a page call through the bridge + relay vs the same page fetching the mock API
 // directly (CORS), median of 200 interleaved; the bridge round trip alone (secrets.has); unlock time
 // in the service worker (default argon2id cost); popup open-to-interactive.
-import { spawnRelay } from '../helpers/relay-process.js';
+import { spawnRelay } from '../support/relay-process.js';
 import { launchWithExtension, openPopup, popup } from '../e2e/browser.js';
 import { startMockApi, startPages } from '../e2e/servers.js';
 

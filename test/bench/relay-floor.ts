@@ -14,10 +14,10 @@ import { decryptItemData, fromBase64url, initCrypto } from '../../shared/crypto/
 import { HOT_SQL } from '../../server/db/hot-statements.js';
 import { RelayCache } from '../../server/db/relay-cache.js';
 import { hashToken } from '../../server/db/sessions-repo.js';
-import { execute } from '../../server/relay/execute.js';
-import { createOutboundAgent } from '../../server/relay/outbound.js';
-import { nodeSink } from '../../server/relay/node-sink.js';
-import { SsrfGuard } from '../../server/relay/ssrf.js';
+import { execute } from '../../server/forward/execute.js';
+import { createOutboundAgent } from '../../server/forward/outbound.js';
+import { nodeSink } from '../../server/forward/node-sink.js';
+import { SsrfGuard } from '../../server/forward/ssrf.js';
 import { readIncoming } from '../../server/routes/forward/core.js';
 
 const [upstream, dbPath] = process.argv.slice(2);

@@ -31,8 +31,8 @@ import {
   wrapVaultKey,
 } from '../../shared/crypto/index.js';
 import type { GrantPolicy } from '../../shared/protocol/grant.js';
-import { freshPostgresUrl, isPostgresAvailable } from '../helpers/postgres.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { freshPostgresUrl, isPostgresAvailable } from '../support/postgres.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 
 const GRANT_ORIGIN = 'https://bench.example';
 const SECONDS = Number(process.env.KEYHOLE_BENCH_SECONDS ?? 5);

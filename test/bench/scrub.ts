@@ -1,7 +1,7 @@
-// The response scrubber's own cost (server/relay/scrub.ts): what one forward pays for it on the
+// The response scrubber's own cost (server/forward/scrub.ts): what one forward pays for it on the
 // usual small JSON answer, per SSE event, and in throughput on a large body. Medians of rounds.
-import { Scrubber } from '../../server/relay/scrub.js';
-import { SseScrubber } from '../../server/relay/sse-scrub.js';
+import { Scrubber } from '../../server/forward/scrub.js';
+import { SseScrubber } from '../../server/forward/sse-scrub.js';
 
 const SECRET = 'sk-proj-Abc123Def456Ghi789Jkl012Mno345Pqr678Stu901';
 const HEADERS: Record<string, string> = {

@@ -21,8 +21,8 @@ import {
 } from '../../shared/client/index.js';
 import { deriveLoginKeys, initCrypto, newKdfParams, wipe } from '../../shared/crypto/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { FAST_KDF } from '../helpers/fast-kdf.js';
-import { spawnRelay } from '../helpers/relay-process.js';
+import { FAST_KDF } from '../support/fast-kdf.js';
+import { spawnRelay } from '../support/relay-process.js';
 
 const ITEMS = 1_000;
 const ROUNDS = Number(process.env.KEYHOLE_BENCH_ROUNDS ?? 15);

@@ -4,8 +4,8 @@
 // arrives. A secret placed in a prompt or nested 33 deep is refused before anything is sent.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay } from '../helpers/relay-process.js';
-import type { RelayProcess } from '../helpers/relay-process.js';
+import { spawnRelay } from '../support/relay-process.js';
+import type { RelayProcess } from '../support/relay-process.js';
 import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';

@@ -2,8 +2,8 @@
 // test pages on two origins. Tests run in order and share one browser (the vault they build up).
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay } from '../helpers/relay-process.js';
-import type { RelayProcess } from '../helpers/relay-process.js';
+import { spawnRelay } from '../support/relay-process.js';
+import type { RelayProcess } from '../support/relay-process.js';
 import { NOT_NOW_QUIET_MS } from '../../extension/background/approvals.js';
 import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';

@@ -8,9 +8,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initCrypto } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { startForwardWorld, type ForwardWorld } from '../integration/forward-fixtures.js';
-import { makeGrant, type MadeGrant } from '../integration/grant-fixtures.js';
-import { call } from '../integration/relay-fixtures.js';
+import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
+import { makeGrant, type MadeGrant } from '../support/grant-fixtures.js';
+import { call } from '../support/relay-fixtures.js';
 import { CHROMIUM, currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 

@@ -5,8 +5,8 @@
 // names the top-level page; closing it quiets the whole site.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay } from '../helpers/relay-process.js';
-import type { RelayProcess } from '../helpers/relay-process.js';
+import { spawnRelay } from '../support/relay-process.js';
+import type { RelayProcess } from '../support/relay-process.js';
 import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';

@@ -6,8 +6,8 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockSigningApis, type MockSigningApis } from '../helpers/mock-signing-apis.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';

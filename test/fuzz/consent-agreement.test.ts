@@ -6,14 +6,14 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planPageCall } from '../../extension/background/call-plan.js';
-import { precheck } from '../../server/relay/prepare.js';
-import { buildOutgoing } from '../../server/relay/substitute.js';
+import { precheck } from '../../server/forward/prepare.js';
+import { buildOutgoing } from '../../server/forward/substitute.js';
 import { buildForwardRequest } from '../../shared/client/request.js';
 import type { VaultStore } from '../../shared/client/vault-store.js';
 import { KeyholeError } from '../../shared/errors.js';
 import { MAX_DATA_DEPTH, resolveRef } from '../../shared/policy/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { memoryStore } from '../helpers/memory-vault.js';
+import { memoryStore } from '../support/memory-vault.js';
 import { fuzzRuns, fuzzTimeout, recordCases } from './runs.js';
 
 const ORIGIN = 'https://app.agree.test';

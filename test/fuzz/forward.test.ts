@@ -10,13 +10,8 @@ import { isErrorCode } from '../../shared/errors.js';
 import type { LoginResponse } from '../../shared/protocol/index.js';
 import { createLogger } from '../../server/logger.js';
 import { startRelay, type RunningRelay } from '../../server/main.js';
-import {
-  newSecret,
-  newSignup,
-  type TestAccount,
-  type TestSecret,
-} from '../reliability/lib/account.js';
-import { startFaultApi, type FaultApi } from '../reliability/lib/fault-api.js';
+import { newSecret, newSignup, type TestAccount, type TestSecret } from '../support/account.js';
+import { startFaultApi, type FaultApi } from '../support/fault-api.js';
 import { assertNoSecret, fuzzRuns, recordCases } from './runs.js';
 
 interface Answer {

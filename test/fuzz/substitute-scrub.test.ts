@@ -1,4 +1,4 @@
-// Fuzz: the relay's pure substitution and scrubbing (server/relay/substitute.ts, scrub.ts).
+// Fuzz: the relay's pure substitution and scrubbing (server/forward/substitute.ts, scrub.ts).
 // A secret with hostile characters never moves the destination or breaks out of a header, and
 // the streaming scrubber removes every copy of a secret from an answer however it is chunked,
 // while leaving answers without the secret byte-for-byte intact.
@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { KeyholeError } from '../../shared/errors.js';
 import { parseDestination } from '../../shared/policy/index.js';
 import { RequestTemplate } from '../../shared/protocol/forward.js';
-import { Scrubber, secretForms } from '../../server/relay/scrub.js';
-import { buildOutgoing } from '../../server/relay/substitute.js';
+import { Scrubber, secretForms } from '../../server/forward/scrub.js';
+import { buildOutgoing } from '../../server/forward/substitute.js';
 import { fuzzRuns, fuzzTimeout, recordCases } from './runs.js';
 
 // eslint-disable-next-line no-control-regex

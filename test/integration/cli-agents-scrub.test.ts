@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { FAST_KDF, ROOT, removeDir, runCli, tempHome } from './cli-helpers.js';
 
 const BIN = join(ROOT, 'bin/keyhole.mjs');

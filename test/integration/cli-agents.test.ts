@@ -10,12 +10,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAiMock, type OpenAiMock } from '../helpers/openai-mock.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { startOpenAiMock, type OpenAiMock } from '../support/openai-mock.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { FAST_KDF, ROOT, removeDir, runCli, tempHome, type CliResult } from './cli-helpers.js';
 
 const BIN = join(ROOT, 'bin/keyhole.mjs');
-const CHILD = join(ROOT, 'test/helpers/openai-child.js');
+const CHILD = join(ROOT, 'test/support/openai-child.js');
 const PASSWORD = 'agents & scripts 4 ever';
 const SECRET = 'sk-agent-7c1e9a04b5d2f386e1a0';
 const OTHER = 'sk-closed-2b8d4f6a1c3e5097';

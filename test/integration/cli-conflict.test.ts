@@ -1,7 +1,7 @@
 // Two devices (two KEYHOLE_HOMEs) on one account edit the same secret from stale copies: the
 // relay refuses the stale write (409), the CLI merges, and no version is lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import {
   removeDir,
   runCli,

@@ -1,7 +1,7 @@
 // The `keyhole` CLI end to end: real CLI processes against a real relay process and a local mock
 // API — signup, login, secret add/list/update/rm, request (curl-like) and the refusals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import {
   readHomeFiles,
   removeDir,

@@ -1,7 +1,7 @@
 // The CLI refuses what the popup refuses (shared/policy), before anything is sent, and explains a
 // relay that refuses private addresses with the fix (KEYHOLE_ALLOW_PRIVATE), not "update the host".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { removeDir, runCli, startMockApi, tempHome, type MockApi } from './cli-helpers.js';
 
 const PASSWORD = 'input checks password';

@@ -18,8 +18,8 @@ import {
 } from '../../shared/client/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { FAST_KDF } from '../helpers/fast-kdf.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { FAST_KDF } from '../support/fast-kdf.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 
 const PASSWORD = 'sdk sync password';
 let relay: RelayProcess;

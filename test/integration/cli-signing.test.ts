@@ -4,8 +4,8 @@
 // its KEYHOLE_HOME.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockSigningApis, type MockSigningApis } from '../helpers/mock-signing-apis.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { readHomeFiles, removeDir, runCli, tempHome, type CliResult } from './cli-helpers.js';
 
 const PASSWORD = 'correct horse battery staple';

@@ -2,7 +2,7 @@
 // PostgreSQL restart): upstream resets and half-sent answers, DNS failure, SQLite on a full disk,
 // kill -9 during writes. Each asserts a clear error code, a relay still serving, no data lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupForwarding, type ForwardingSetup } from '../reliability/lib/forwarding.js';
+import { setupForwarding, type ForwardingSetup } from '../support/forwarding.js';
 import { checkSqliteDiskFull } from '../reliability/scenarios/disk-full.js';
 import { checkKill9 } from '../reliability/scenarios/kill9.js';
 import {

@@ -3,7 +3,7 @@
 // encoded), streaming, redirects never followed (the secret never reaches 127.0.0.3).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELAY_ERROR_HEADER, type SecretRef } from '../../shared/protocol/forward.js';
-import { fwd, startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { fwd, startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 
 const SECRET = 'sk-live-7f3a9c2e11d04b8f9a6b';
 // A value that needs escaping everywhere: quotes, slash, ampersand, space, non-ASCII.

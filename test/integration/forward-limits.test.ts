@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELAY_ERROR_HEADER, type SecretRef } from '../../shared/protocol/forward.js';
-import { fwd, startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { fwd, startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 
 describe('forward: limits, timeouts, unreachable and forbidden destinations', () => {
   let w: ForwardWorld;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_DATA_DEPTH } from '../../shared/policy/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { fwd, startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { fwd, startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 
 const VALUE = 'sk-placement-SECRET-0042';
 

@@ -3,16 +3,16 @@
 // other queues run in parallel, expired records answer REQUEST_EXPIRED, tickets are per account.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForwardTicket, SecretRef } from '../../shared/protocol/forward.js';
-import { freshPostgresUrl, isPostgresAvailable } from '../helpers/postgres.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
-import { call } from './relay-fixtures.js';
+import { freshPostgresUrl, isPostgresAvailable } from '../support/postgres.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
+import { call } from '../support/relay-fixtures.js';
 import {
   fwd,
   newAccountOn,
   postForward,
   startForwardWorld,
   type ForwardWorld,
-} from './forward-fixtures.js';
+} from '../support/forward-fixtures.js';
 
 const SECRET = 'queue-secret-abcdef12';
 

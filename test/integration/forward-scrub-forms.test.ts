@@ -5,8 +5,8 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { transformValue } from '../helpers/mock-api.js';
-import { fwd, startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { transformValue } from '../support/mock-api.js';
+import { fwd, startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 
 // Slash, plus, equals, ampersand, quotes, angle brackets, tilde: every escaping differs.
 const SECRET = `sk/Q9+wT=e&x"y<z>'~AbCdEf-1234`;

@@ -7,8 +7,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, toBase64url } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { call } from './relay-fixtures.js';
-import { fwd, newAccountOn, startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { call } from '../support/relay-fixtures.js';
+import {
+  fwd,
+  newAccountOn,
+  startForwardWorld,
+  type ForwardWorld,
+} from '../support/forward-fixtures.js';
 
 describe('forward: secret types, access, audit, no leaks', () => {
   let w: ForwardWorld;

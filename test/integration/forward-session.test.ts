@@ -4,8 +4,13 @@
 // a vault the account left, or if a caller without a session learns anything about its body.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { call, newKey, STORES } from './relay-fixtures.js';
-import { fwd, newAccountOn, startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { call, newKey, STORES } from '../support/relay-fixtures.js';
+import {
+  fwd,
+  newAccountOn,
+  startForwardWorld,
+  type ForwardWorld,
+} from '../support/forward-fixtures.js';
 
 const SECRET = 'sk-session-3c9e51aa07d24f6b';
 

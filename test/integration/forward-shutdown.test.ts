@@ -2,7 +2,7 @@
 // a forward must write the pending ones before the store closes (server/main.ts).
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fwd, startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { fwd, startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 
 describe('forward: shutdown', () => {
   let w: ForwardWorld;

@@ -11,9 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import { parseTypedConfig, type TypedConfig } from '../../shared/protocol/secret-configs.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { startMockSigningApis, type MockSigningApis } from '../helpers/mock-signing-apis.js';
-import { call, type Reply } from './relay-fixtures.js';
-import { fwd, newAccountOn, startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
+import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
+import { call, type Reply } from '../support/relay-fixtures.js';
+import {
+  fwd,
+  newAccountOn,
+  startForwardWorld,
+  type ForwardWorld,
+} from '../support/forward-fixtures.js';
 
 const rsa = () =>
   generateKeyPairSync('rsa', {

@@ -1,7 +1,7 @@
 // `keyhole grant create|list|revoke` end to end: real CLI processes against a real relay, then the
 // printed token used for a grant forward as a page's SDK would, and revoked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import {
   removeDir,
   runCli,
@@ -10,7 +10,7 @@ import {
   type CliResult,
   type MockApi,
 } from './cli-helpers.js';
-import { grantForward } from './grant-fixtures.js';
+import { grantForward } from '../support/grant-fixtures.js';
 
 const PASSWORD = 'grant cli horse battery';
 const SECRET = 'sk-live-grant-cli-77aa10';

@@ -7,9 +7,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initCrypto } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
-import { grantForward, makeGrant, preflight, type MadeGrant } from './grant-fixtures.js';
-import { call } from './relay-fixtures.js';
+import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
+import { grantForward, makeGrant, preflight, type MadeGrant } from '../support/grant-fixtures.js';
+import { call } from '../support/relay-fixtures.js';
 
 const SECRET = 'sk-grant-canary-5f2b9c0e41d7a3';
 const APP = 'https://app.example';

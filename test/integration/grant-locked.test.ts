@@ -8,8 +8,8 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initCrypto } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
-import { grantForward, makeGrant, type MadeGrant } from './grant-fixtures.js';
+import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
+import { grantForward, makeGrant, type MadeGrant } from '../support/grant-fixtures.js';
 
 const ISS = 'https://login.example/';
 const AUD = 'shop-app';

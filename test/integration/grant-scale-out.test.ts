@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initCrypto } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { freshPostgresUrl } from '../helpers/postgres.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
-import { startForwardWorld, type ForwardWorld } from './forward-fixtures.js';
-import { grantForward, makeGrant } from './grant-fixtures.js';
-import { call } from './relay-fixtures.js';
+import { freshPostgresUrl } from '../support/postgres.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
+import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
+import { grantForward, makeGrant } from '../support/grant-fixtures.js';
+import { call } from '../support/relay-fixtures.js';
 
 let pg: Awaited<ReturnType<typeof freshPostgresUrl>>;
 let w: ForwardWorld;

@@ -19,9 +19,9 @@ import {
   updateSecret,
 } from '../../shared/client/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { FAST_KDF } from '../helpers/fast-kdf.js';
-import { startMockSigningApis, type MockSigningApis } from '../helpers/mock-signing-apis.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { FAST_KDF } from '../support/fast-kdf.js';
+import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 
 const ORIGIN = 'https://app.signing.test';
 

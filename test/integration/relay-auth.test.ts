@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/db/open-store.js';
-import type { RelayProcess } from '../helpers/relay-process.js';
-import { STORES, call, newAccount, newKey, relayOn, signedIn } from './relay-fixtures.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { STORES, call, newAccount, newKey, relayOn, signedIn } from '../support/relay-fixtures.js';
 
 describe.each(STORES)('relay auth on $name', (target) => {
   let relay: RelayProcess;

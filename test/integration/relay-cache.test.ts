@@ -6,16 +6,16 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { freshPostgresUrl, TEST_PG_URL } from '../helpers/postgres.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
-import { call, newAccount, signedIn, type TestAccount } from './relay-fixtures.js';
+import { freshPostgresUrl, TEST_PG_URL } from '../support/postgres.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
+import { call, newAccount, signedIn, type TestAccount } from '../support/relay-fixtures.js';
 import {
   fwd,
   postForward,
   startForwardWorld,
   type Account,
   type ForwardWorld,
-} from './forward-fixtures.js';
+} from '../support/forward-fixtures.js';
 
 const SECRET = 'sk-cache-5d1f0a9e2b7c4e3a';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

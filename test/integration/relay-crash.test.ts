@@ -4,8 +4,8 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { spawnRelay } from '../helpers/relay-process.js';
-import { call, newId, signedIn, write } from './relay-fixtures.js';
+import { spawnRelay } from '../support/relay-process.js';
+import { call, newId, signedIn, write } from '../support/relay-fixtures.js';
 
 describe('relay crash safety (SQLite)', () => {
   it('keeps every acknowledged write across kill -9', async () => {

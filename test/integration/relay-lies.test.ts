@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RelayProcess } from '../helpers/relay-process.js';
+import type { RelayProcess } from '../support/relay-process.js';
 import {
   removeDir,
   runCli,
@@ -13,7 +13,7 @@ import {
   type CliResult,
   type MockApi,
 } from './cli-helpers.js';
-import { STORES, relayOn } from './relay-fixtures.js';
+import { STORES, relayOn } from '../support/relay-fixtures.js';
 
 const PASSWORD = 'a relay that lies';
 

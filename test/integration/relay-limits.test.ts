@@ -2,8 +2,8 @@
 // body caps (declared and chunked), malformed JSON, unknown routes, health, the OpenAPI document.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RelayProcess } from '../helpers/relay-process.js';
-import { STORES, call, newId, relayOn, signedIn, write } from './relay-fixtures.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { STORES, call, newId, relayOn, signedIn, write } from '../support/relay-fixtures.js';
 
 const MAX = 64 * 1024;
 

@@ -1,8 +1,8 @@
 // What the relay logs: one line per request, and never a token, key or ciphertext
 // (DESIGN.md, security invariant 3).
 import { describe, expect, it } from 'vitest';
-import { spawnRelay } from '../helpers/relay-process.js';
-import { call, newAccount, newId, write } from './relay-fixtures.js';
+import { spawnRelay } from '../support/relay-process.js';
+import { call, newAccount, newId, write } from '../support/relay-fixtures.js';
 
 describe('relay logging', () => {
   it('logs each request without tokens, keys or envelopes', async () => {

@@ -2,8 +2,8 @@
 // tombstones, conflicts (nothing lost, nothing half-applied), membership and roles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/db/open-store.js';
-import type { RelayProcess } from '../helpers/relay-process.js';
-import { STORES, call, newId, relayOn, signedIn, write } from './relay-fixtures.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { STORES, call, newId, relayOn, signedIn, write } from '../support/relay-fixtures.js';
 
 describe.each(STORES)('relay vaults on $name', (target) => {
   let relay: RelayProcess;

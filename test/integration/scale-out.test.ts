@@ -1,7 +1,7 @@
 // Scale-out: two stateless relay processes on one PostgreSQL schema behave as one relay —
 // sessions, sync (including conflicts), forward queues and login throttling are shared.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshPostgresUrl } from '../helpers/postgres.js';
+import { freshPostgresUrl } from '../support/postgres.js';
 import type { ForwardTicket, PullResponse } from '../../shared/protocol/index.js';
 import {
   addSecret,
@@ -9,11 +9,11 @@ import {
   forwardBody,
   login,
   type TestAccount,
-} from '../reliability/lib/account.js';
-import { startFaultApi, type FaultApi } from '../reliability/lib/fault-api.js';
-import { call } from '../reliability/lib/http.js';
-import { itemWrite, pullAll, pushOne } from '../reliability/lib/items.js';
-import { startRelayProcess, type RelayProcess } from '../reliability/lib/relay.js';
+} from '../support/account.js';
+import { startFaultApi, type FaultApi } from '../support/fault-api.js';
+import { call } from '../support/http.js';
+import { itemWrite, pullAll, pushOne } from '../support/items.js';
+import { startRelayProcess, type RelayProcess } from '../support/relay.js';
 
 const LOGIN_FAILS = 4;
 

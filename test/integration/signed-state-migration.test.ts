@@ -20,9 +20,9 @@ import {
   toBase64url,
   wrapVaultKey,
 } from '../../shared/crypto/index.js';
-import { FAST_KDF } from '../helpers/fast-kdf.js';
-import type { RelayProcess } from '../helpers/relay-process.js';
-import { STORES, call, relayOn } from './relay-fixtures.js';
+import { FAST_KDF } from '../support/fast-kdf.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { STORES, call, relayOn } from '../support/relay-fixtures.js';
 
 const PASSWORD = 'migrate me in place please';
 

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pullAll } from '../../shared/client/index.js';
 import { inviteMember, lookupPublicKey, readAudit } from '../../shared/client/team.js';
 import { initCrypto } from '../../shared/crypto/index.js';
-import { startMockApi, type MockApi } from '../helpers/mock-api.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
-import { call } from './relay-fixtures.js';
+import { startMockApi, type MockApi } from '../support/mock-api.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
+import { call } from '../support/relay-fixtures.js';
 import {
   addTeamSecret,
   errorCode,
@@ -18,7 +18,7 @@ import {
   rawRemove,
   secret,
   type Device,
-} from './team-fixtures.js';
+} from '../support/team-fixtures.js';
 
 let relay: RelayProcess;
 let api: MockApi;

@@ -2,8 +2,8 @@
 // against a real relay process and a mock API — create, fingerprint check, invite, use a team
 // secret, roles, audit, remove (with the list of exposed secrets) and what removal cuts off.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockApi, type MockApi } from '../helpers/mock-api.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { startMockApi, type MockApi } from '../support/mock-api.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { removeDir, runCli, tempHome, type CliResult } from './cli-helpers.js';
 
 const PASSWORD = 'team cli password';

@@ -12,9 +12,9 @@ import {
   unwrapItemKey,
 } from '../../shared/crypto/index.js';
 import type { ItemRecord } from '../../shared/protocol/vault.js';
-import { startMockApi, type MockApi } from '../helpers/mock-api.js';
-import type { RelayProcess } from '../helpers/relay-process.js';
-import { STORES, relayOn } from './relay-fixtures.js';
+import { startMockApi, type MockApi } from '../support/mock-api.js';
+import type { RelayProcess } from '../support/relay-process.js';
+import { STORES, relayOn } from '../support/relay-fixtures.js';
 import {
   addTeamSecret,
   deviceOf,
@@ -26,7 +26,7 @@ import {
   rawRemove,
   secret,
   type Device,
-} from './team-fixtures.js';
+} from '../support/team-fixtures.js';
 
 /** Every live item of the vault as the relay has it now (ciphertext: what a DB thief would see). */
 async function allItems(device: Device, vaultId: string): Promise<ItemRecord[]> {

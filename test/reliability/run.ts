@@ -5,9 +5,9 @@
 // (5000), KEYHOLE_RELIABILITY_ONLY (comma list of: fuzz,faults,load,slowloris,pg-restart).
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { freshPostgresUrl } from '../helpers/postgres.js';
-import { guard, type Check } from './lib/check.js';
-import { setupForwarding } from './lib/forwarding.js';
+import { freshPostgresUrl } from '../support/postgres.js';
+import { guard, type Check } from '../support/check.js';
+import { setupForwarding } from '../support/forwarding.js';
 import { checkSqliteDiskFull } from './scenarios/disk-full.js';
 import { runFuzz, type FuzzFigures } from './scenarios/fuzz.js';
 import { checkKill9 } from './scenarios/kill9.js';

@@ -17,9 +17,9 @@ import { addSecret, pullAll, updateSecret } from '../../shared/client/index.js';
 import { MAX_DATA_DEPTH } from '../../shared/policy/index.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { makeTeam, newDevice, type Device } from '../integration/team-fixtures.js';
-import { startMockApi, type MockApi } from '../helpers/mock-api.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { makeTeam, newDevice, type Device } from '../support/team-fixtures.js';
+import { startMockApi, type MockApi } from '../support/mock-api.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 
 const APP = 'https://app.consent.test';
 const STRANGER = 'https://stranger.consent.test';

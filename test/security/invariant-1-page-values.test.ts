@@ -22,9 +22,9 @@ import {
 } from '../../shared/client/index.js';
 import { KeyholeError } from '../../shared/errors.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { startMockApi, type MockApi } from '../helpers/mock-api.js';
-import { FAST_KDF } from '../helpers/fast-kdf.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { startMockApi, type MockApi } from '../support/mock-api.js';
+import { FAST_KDF } from '../support/fast-kdf.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { findNeedles, textForms, type Needle } from './invariant-world.js';
 
 const ORIGIN = 'https://app.inv1.test';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayClient, readForwardResponse } from '../../shared/client/index.js';
 import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js';
-import { fwd, startForwardWorld, type ForwardWorld } from '../integration/forward-fixtures.js';
+import { fwd, startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 import { dnsStubEnv, settledTicket, sleep } from './invariant-world.js';
 
 const PLAIN = 'sk-inv2-plain-5f0c9a7e3b1d';

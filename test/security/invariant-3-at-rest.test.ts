@@ -32,10 +32,10 @@ import {
 import { KeyholeError } from '../../shared/errors.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { startMockApi, type MockApi } from '../helpers/mock-api.js';
-import { freshPostgresUrl, isPostgresAvailable, TEST_PG_URL } from '../helpers/postgres.js';
-import { FAST_KDF } from '../helpers/fast-kdf.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { startMockApi, type MockApi } from '../support/mock-api.js';
+import { freshPostgresUrl, isPostgresAvailable, TEST_PG_URL } from '../support/postgres.js';
+import { FAST_KDF } from '../support/fast-kdf.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import {
   findNeedles,
   keyForms,

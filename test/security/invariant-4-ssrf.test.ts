@@ -10,7 +10,7 @@ import {
   postForward,
   startForwardWorld,
   type ForwardWorld,
-} from '../integration/forward-fixtures.js';
+} from '../support/forward-fixtures.js';
 import { dnsStubEnv, settledTicket, sleep, startCanary, type Canary } from './invariant-world.js';
 
 const SECRET = 'sk-ssrf-canary-8c1d2e3f4a5b';

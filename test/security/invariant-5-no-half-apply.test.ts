@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/db/open-store.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { isPostgresAvailable } from '../helpers/postgres.js';
-import { fwd, startForwardWorld, type ForwardWorld } from '../integration/forward-fixtures.js';
+import { isPostgresAvailable } from '../support/postgres.js';
+import { fwd, startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 import {
   STORES,
   b64,
@@ -17,7 +17,7 @@ import {
   signedIn,
   write,
   type StoreTarget,
-} from '../integration/relay-fixtures.js';
+} from '../support/relay-fixtures.js';
 import { sleep } from './invariant-world.js';
 
 const PG = await isPostgresAvailable();

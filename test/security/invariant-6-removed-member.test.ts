@@ -14,8 +14,8 @@ import {
   sealVaultKeyTo,
   unwrapItemKey,
 } from '../../shared/crypto/index.js';
-import { startMockApi, type MockApi } from '../helpers/mock-api.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { startMockApi, type MockApi } from '../support/mock-api.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import {
   addTeamSecret,
   errorCode,
@@ -25,7 +25,7 @@ import {
   raw,
   secret,
   type Device,
-} from '../integration/team-fixtures.js';
+} from '../support/team-fixtures.js';
 import { sleep } from './invariant-world.js';
 
 describe('invariant 6: a removed member cannot open anything written after removal', () => {

@@ -9,7 +9,7 @@ import { lookUpForOrigin, planPageCall } from '../../extension/background/call-p
 import { runPageOp, type PageCallDeps } from '../../extension/background/page-calls.js';
 import type { BackgroundReply } from '../../extension/bridge/messages.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { memoryStore } from '../helpers/memory-vault.js';
+import { memoryStore } from '../support/memory-vault.js';
 
 const STRANGER = 'https://never-approved.example';
 const EXISTING = ['openai', 'stripe', 'github'];

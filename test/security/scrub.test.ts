@@ -1,7 +1,7 @@
 // The streaming scrubber: every form of every secret is replaced, whatever the chunking.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Scrubber, secretForms } from '../../server/relay/scrub.js';
+import { Scrubber, secretForms } from '../../server/forward/scrub.js';
 
 function run(values: string[], chunks: Buffer[]): string {
   const s = new Scrubber(values);

@@ -1,9 +1,9 @@
-// The SSE net (server/relay/sse-scrub.ts): a secret streamed a few characters per event, each piece
+// The SSE net (server/forward/sse-scrub.ts): a secret streamed a few characters per event, each piece
 // in its own JSON, is cut out of the events that carried it; other events pass at once.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Scrubber } from '../../server/relay/scrub.js';
-import { SseScrubber } from '../../server/relay/sse-scrub.js';
+import { Scrubber } from '../../server/forward/scrub.js';
+import { SseScrubber } from '../../server/forward/sse-scrub.js';
 
 const SECRET = 'sk-live-9Xq2Lm7Tb4Wz';
 const ev = (content: string) =>

@@ -5,13 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyholeError } from '../../shared/errors.js';
 import { parseDestination } from '../../shared/policy/index.js';
-import { createOutboundAgent } from '../../server/relay/outbound.js';
+import { createOutboundAgent } from '../../server/forward/outbound.js';
 import {
   isForbiddenAddress,
   parseAllowPrivate,
   SsrfGuard,
   type Resolver,
-} from '../../server/relay/ssrf.js';
+} from '../../server/forward/ssrf.js';
 
 const FORBIDDEN = [
   '127.0.0.1',

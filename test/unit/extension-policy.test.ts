@@ -18,7 +18,7 @@ import type { VaultService } from '../../extension/background/vault-service.js';
 import { RelayClient } from '../../shared/client/relay-client.js';
 import type { VaultStore } from '../../shared/client/vault-store.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
-import { memoryStore } from '../helpers/memory-vault.js';
+import { memoryStore } from '../support/memory-vault.js';
 import { entriesToParams, splitFieldName } from '../../extension/bridge/form.js';
 
 const EXT = 'abcdefghijklmnopabcdefghijklmnop';

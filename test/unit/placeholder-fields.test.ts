@@ -1,12 +1,12 @@
 // The client's placeholder pre-flight (shared/policy assertPlaceholderFillable) agrees with what the
-// relay substitutes (server/relay/values.ts secretValues + the lookup in prepare.ts).
+// relay substitutes (server/forward/values.ts secretValues + the lookup in prepare.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertPlaceholderFillable } from '../../shared/policy/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import type { MintedTokens } from '../../server/relay/minted-tokens.js';
-import type { OAuthTokens } from '../../server/relay/oauth.js';
-import { secretValues } from '../../server/relay/values.js';
+import type { MintedTokens } from '../../server/forward/minted-tokens.js';
+import type { OAuthTokens } from '../../server/forward/oauth.js';
+import { secretValues } from '../../server/forward/values.js';
 
 const oauth = { accessToken: () => Promise.resolve('tok') } as unknown as OAuthTokens;
 const minted = { accessToken: () => Promise.resolve('tok') } as unknown as MintedTokens;

@@ -5,7 +5,7 @@ import { SetSignKeyRequest } from '../../../shared/protocol/auth.js';
 import { findAccountById, setSignKey } from '../../db/accounts-repo.js';
 import { readJson } from '../../http/validate.js';
 import type { AppDeps } from '../../deps.js';
-import type { AppEnv } from '../../env.js';
+import type { AppEnv } from '../../http/app-env.js';
 import { requireSession } from '../../middleware/session.js';
 
 export function createAccountRoutes(deps: AppDeps): Hono<AppEnv> {

@@ -12,7 +12,7 @@ import { fakeKdf } from '../../auth/fake-kdf.js';
 import { createAccount, findAccountByEmail, keyBundleOf } from '../../db/accounts-repo.js';
 import { createSession, revokeSession } from '../../db/sessions-repo.js';
 import type { AppDeps } from '../../deps.js';
-import type { AppEnv } from '../../env.js';
+import type { AppEnv } from '../../http/app-env.js';
 import { readJson } from '../../http/validate.js';
 import { requireSession } from '../../middleware/session.js';
 import type { Services } from '../../services.js';

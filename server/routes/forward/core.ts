@@ -9,11 +9,11 @@ import { ForwardRequest, type ForwardTicket } from '../../../shared/protocol/for
 import { hotStatements, type HotStatements } from '../../db/hot-statements.js';
 import type { AppDeps } from '../../deps.js';
 import { parseWith } from '../../http/validate.js';
-import { executeWithRefresh } from '../../relay/execute-refresh.js';
-import { createForwarder, type Forwarder } from '../../relay/forwarder.js';
-import { nodeSink } from '../../relay/node-sink.js';
-import { prepareForward, type AuditTarget, type PreparedForward } from '../../relay/prepare.js';
-import type { PrefetchedRow } from '../../relay/secrets.js';
+import { executeWithRefresh } from '../../forward/execute-refresh.js';
+import { createForwarder, type Forwarder } from '../../forward/forwarder.js';
+import { nodeSink } from '../../forward/node-sink.js';
+import { prepareForward, type AuditTarget, type PreparedForward } from '../../forward/prepare.js';
+import type { PrefetchedRow } from '../../forward/secrets.js';
 
 /** One per app: the forwarder (built on first use), the prepared statements, crypto readiness. */
 export class ForwardCore {

@@ -4,9 +4,9 @@
 import { Hono } from 'hono';
 import { KeyholeError } from '../../../shared/errors.js';
 import type { AppDeps } from '../../deps.js';
-import type { AppEnv } from '../../env.js';
+import type { AppEnv } from '../../http/app-env.js';
 import { requireSession } from '../../middleware/session.js';
-import { findRequest, toTicket } from '../../relay/forward-requests-repo.js';
+import { findRequest, toTicket } from '../../db/forward-requests-repo.js';
 import type { ForwardCore } from './core.js';
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{22}$/;

@@ -5,10 +5,10 @@ import { Hono } from 'hono';
 import { KeyholeError } from '../../../shared/errors.js';
 import { CreateGrantRequest } from '../../../shared/protocol/grant.js';
 import type { AppDeps } from '../../deps.js';
-import type { AppEnv } from '../../env.js';
+import type { AppEnv } from '../../http/app-env.js';
 import { readJson } from '../../http/validate.js';
 import { requireSession } from '../../middleware/session.js';
-import { createGrant, listGrants, revokeGrant } from './repo.js';
+import { createGrant, listGrants, revokeGrant } from '../../db/grants-repo.js';
 
 const GRANT_ID = /^[A-Za-z0-9_-]{22}$/;
 

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { KeyholeError } from '../../../shared/errors.js';
 import type { AppDeps } from '../../deps.js';
-import type { AppEnv } from '../../env.js';
+import type { AppEnv } from '../../http/app-env.js';
 import { openApiDocument } from '../../openapi.js';
 
 export function createMetaRoutes(deps: AppDeps): Hono<AppEnv> {

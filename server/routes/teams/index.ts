@@ -16,20 +16,20 @@ import {
 } from '../../../shared/protocol/team.js';
 import { findAccountByEmail } from '../../db/accounts-repo.js';
 import type { AppDeps } from '../../deps.js';
-import type { AppEnv } from '../../env.js';
+import type { AppEnv } from '../../http/app-env.js';
 import { parseWith, readJson, readQuery } from '../../http/validate.js';
 import { limitBody } from '../../middleware/body-limit.js';
 import { requireSession } from '../../middleware/session.js';
 import { listActiveMembers, requireTeamMember } from './access.js';
-import { readTeamAudit } from './audit-repo.js';
+import { readTeamAudit } from '../../db/team-audit-repo.js';
 import {
   DEFAULT_KEY_LOOKUP_LIMIT,
   createKeyLookupLimiter,
   type KeyLookupLimit,
 } from './key-lookup-limit.js';
-import { addMember, createTeam } from './members-repo.js';
-import { rotateTeamKey } from './rotate-repo.js';
-import { appendRestatements, listStatements } from './statements-repo.js';
+import { addMember, createTeam } from '../../db/team-members-repo.js';
+import { rotateTeamKey } from '../../db/team-rotate-repo.js';
+import { appendRestatements, listStatements } from '../../db/team-statements-repo.js';
 
 export interface TeamRouteOptions {
   keyLookups?: KeyLookupLimit;

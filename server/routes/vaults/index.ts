@@ -6,7 +6,7 @@ import type { ListVaultsResponse } from '../../../shared/protocol/vault.js';
 import type { z } from 'zod';
 import { listVaults, pullItems, pushItems, requireMembership } from '../../db/vaults-repo.js';
 import type { AppDeps } from '../../deps.js';
-import type { AppEnv } from '../../env.js';
+import type { AppEnv } from '../../http/app-env.js';
 import { parseWith, readJson, readQuery } from '../../http/validate.js';
 import { requireSession } from '../../middleware/session.js';
 import type { Services } from '../../services.js';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { KeyholeError } from '../../../shared/errors.js';
 import type { AppDeps } from '../../deps.js';
-import type { AppEnv } from '../../env.js';
+import type { AppEnv } from '../../http/app-env.js';
 
 /**
  * A file of the repository, found upwards from this module: the relay runs from its source or

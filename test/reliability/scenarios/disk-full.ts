@@ -6,11 +6,11 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createAccount } from '../lib/account.js';
-import type { Check } from '../lib/check.js';
-import { call } from '../lib/http.js';
-import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../lib/items.js';
-import { startRelayProcess, type RelayProcess } from '../lib/relay.js';
+import { createAccount } from '../../support/account.js';
+import type { Check } from '../../support/check.js';
+import { call } from '../../support/http.js';
+import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../../support/items.js';
+import { startRelayProcess, type RelayProcess } from '../../support/relay.js';
 
 export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Promise<Check[]> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhole-diskfull-'));

@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAccount, type TestAccount } from '../lib/account.js';
-import type { Check } from '../lib/check.js';
-import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../lib/items.js';
-import { startRelayProcess, type RelayProcess } from '../lib/relay.js';
+import { createAccount, type TestAccount } from '../../support/account.js';
+import type { Check } from '../../support/check.js';
+import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../../support/items.js';
+import { startRelayProcess, type RelayProcess } from '../../support/relay.js';
 
 async function writers(
   base: string,

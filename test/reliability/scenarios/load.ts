@@ -4,12 +4,12 @@
 // measured window is sustained load, not a connection storm. Zero errors allowed (warm-up
 // included); p50/p99 reported; the relay's RSS at the start of the window and after it must stay
 // flat (samples every 5 s show the trend).
-import { forwardBody } from '../lib/account.js';
-import type { ForwardingSetup } from '../lib/forwarding.js';
-import { runLoad } from '../lib/load.js';
-import { cpuMs, rssKiB } from '../lib/proc.js';
-import { lastLogLine, relayPid } from '../lib/relay.js';
-import { summarize } from '../lib/stats.js';
+import { forwardBody } from '../../support/account.js';
+import type { ForwardingSetup } from '../../support/forwarding.js';
+import { runLoad } from '../../support/load.js';
+import { cpuMs, rssKiB } from '../../support/proc.js';
+import { lastLogLine, relayPid } from '../../support/relay.js';
+import { summarize } from '../../support/stats.js';
 
 export interface LoadFigures {
   connections: number;

@@ -5,12 +5,12 @@
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { freshPostgresUrl } from '../../helpers/postgres.js';
-import type { Check } from '../lib/check.js';
-import { forwardOnce, setupForwarding, type ForwardingSetup } from '../lib/forwarding.js';
-import { call } from '../lib/http.js';
-import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../lib/items.js';
-import { lastLogLine, startRelayProcess, type RelayProcess } from '../lib/relay.js';
+import { freshPostgresUrl } from '../../support/postgres.js';
+import type { Check } from '../../support/check.js';
+import { forwardOnce, setupForwarding, type ForwardingSetup } from '../../support/forwarding.js';
+import { call } from '../../support/http.js';
+import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../../support/items.js';
+import { lastLogLine, startRelayProcess, type RelayProcess } from '../../support/relay.js';
 
 const run = promisify(execFile);
 

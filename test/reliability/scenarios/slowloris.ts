@@ -3,9 +3,9 @@
 // all succeed, fast; the relay should also drop the trickling sockets at its headers timeout.
 import { connect, type Socket } from 'node:net';
 import { Client } from 'undici';
-import { forwardBody } from '../lib/account.js';
-import type { ForwardingSetup } from '../lib/forwarding.js';
-import { summarize } from '../lib/stats.js';
+import { forwardBody } from '../../support/account.js';
+import type { ForwardingSetup } from '../../support/forwarding.js';
+import { summarize } from '../../support/stats.js';
 
 export interface SlowlorisFigures {
   sockets: number;

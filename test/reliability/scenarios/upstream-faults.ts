@@ -2,9 +2,9 @@
 // bodies (fixed length and chunked), an unresolvable name. The client must get a clear error code
 // (or a visibly cut-off body once the answer has started streaming), never the secret, and the
 // relay must go on serving.
-import type { Check } from '../lib/check.js';
-import { call } from '../lib/http.js';
-import { forwardOnce, type ForwardingSetup } from '../lib/forwarding.js';
+import type { Check } from '../../support/check.js';
+import { call } from '../../support/http.js';
+import { forwardOnce, type ForwardingSetup } from '../../support/forwarding.js';
 
 const UPSTREAM_CODES = new Set(['UPSTREAM_UNREACHABLE', 'UPSTREAM_ERROR', 'UPSTREAM_TIMEOUT']);
 export const UNRESOLVABLE_HOST = 'keyhole-no-such-host.invalid';

@@ -67,7 +67,7 @@ export function relayCall(pagePort: MessagePort, connect: IsolatedDeps['connect'
 }
 
 /** Listen on the window for call announcements; everything that is not exactly ours is ignored. */
-export function installIsolatedRelay({ win, connect }: IsolatedDeps): void {
+export function installIsolatedShuttle({ win, connect }: IsolatedDeps): void {
   // self.origin: opaque ('null') in a sandboxed document, whatever its url says.
   const ownOrigin = win.origin;
   win.addEventListener(

@@ -2,17 +2,22 @@
 // (docs/teams.md, "Remove (key rotation)"): every remaining member gets the new key, every live
 // item gets its item key re-wrapped and a new revision, or — on any staleness — nothing changes.
 import type { Kysely } from 'kysely';
-import { KeyholeError } from '../../../shared/errors.js';
+import { KeyholeError } from '../../shared/errors.js';
 import type {
   RotateConflictDetails,
   RotateRequest,
   RotateResponse,
-} from '../../../shared/protocol/team.js';
-import { invalidating } from '../../db/cache-events.js';
-import type { Database, ItemsTable } from '../../db/schema.js';
-import { checkManifestSeq, manifestClaim } from '../../db/vaults-repo.js';
-import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
-import { appendStatement } from './statements-repo.js';
+} from '../../shared/protocol/team.js';
+import { invalidating } from './cache-events.js';
+import type { Database, ItemsTable } from './schema.js';
+import { checkManifestSeq, manifestClaim } from './vaults-repo.js';
+import {
+  lockTeamVault,
+  requireManager,
+  requireMayTouchRole,
+  requireTeamMember,
+} from '../routes/teams/access.js';
+import { appendStatement } from './team-statements-repo.js';
 
 /** Rows per multi-row upsert (8 columns each: well under SQLite's bound-variable limit). */
 const CHUNK = 500;

@@ -1,10 +1,10 @@
 // The grants table behind POST/GET/DELETE /v1/grants: create (a live member who may write, a live
 // item), list (grants of the caller's vaults with their state and use count), revoke.
 import type { Kysely } from 'kysely';
-import { KeyholeError } from '../../../shared/errors.js';
-import type { CreateGrantRequest, GrantSummary } from '../../../shared/protocol/grant.js';
-import { isUniqueViolation } from '../../db/db-errors.js';
-import type { Database } from '../../db/schema.js';
+import { KeyholeError } from '../../shared/errors.js';
+import type { CreateGrantRequest, GrantSummary } from '../../shared/protocol/grant.js';
+import { isUniqueViolation } from './db-errors.js';
+import type { Database } from './schema.js';
 
 /** `user` means "may use, may not see": publishing a secret to every visitor is more than use. */
 const MAY_GRANT = new Set(['owner', 'admin', 'member']);

@@ -1,6 +1,6 @@
 // Pushing items and reading a whole vault back: the bookkeeping behind "no acknowledged write lost".
-import { randomBytes, toBase64url } from '../../../shared/crypto/index.js';
-import type { PullResponse, PushResponse } from '../../../shared/protocol/index.js';
+import { randomBytes, toBase64url } from '../../shared/crypto/index.js';
+import type { PullResponse, PushResponse } from '../../shared/protocol/index.js';
 import { sealItem, type TestAccount } from './account.js';
 import { call, ok, type Reply } from './http.js';
 

@@ -1,18 +1,23 @@
 // Creating a team and adding members: each one transaction on the locked vault row.
 import type { Kysely } from 'kysely';
-import { KeyholeError } from '../../../shared/errors.js';
+import { KeyholeError } from '../../shared/errors.js';
 import type {
   AddMemberRequest,
   CreateTeamRequest,
   CreateTeamResponse,
   TeamMember,
-} from '../../../shared/protocol/team.js';
-import { invalidating } from '../../db/cache-events.js';
-import { isUniqueViolation } from '../../db/db-errors.js';
-import type { Database } from '../../db/schema.js';
-import { insertVaultWithOwner } from '../../db/vaults-repo.js';
-import { lockTeamVault, requireManager, requireMayTouchRole, requireTeamMember } from './access.js';
-import { appendStatement } from './statements-repo.js';
+} from '../../shared/protocol/team.js';
+import { invalidating } from './cache-events.js';
+import { isUniqueViolation } from './db-errors.js';
+import type { Database } from './schema.js';
+import { insertVaultWithOwner } from './vaults-repo.js';
+import {
+  lockTeamVault,
+  requireManager,
+  requireMayTouchRole,
+  requireTeamMember,
+} from '../routes/teams/access.js';
+import { appendStatement } from './team-statements-repo.js';
 
 /** The creator becomes the owner, holding the vault key sealed to itself at generation 0. */
 export async function createTeam(

@@ -10,15 +10,15 @@ import {
   wrapVaultKey,
   type Bytes,
   type KdfParams,
-} from '../../../shared/crypto/index.js';
+} from '../../shared/crypto/index.js';
 import type {
   ItemWrite,
   LoginResponse,
   PushResponse,
   SecretPayload,
-} from '../../../shared/protocol/index.js';
-import type { ForwardRequest, RequestTemplate } from '../../../shared/protocol/forward.js';
-import { FAST_KDF } from '../../helpers/fast-kdf.js';
+} from '../../shared/protocol/index.js';
+import type { ForwardRequest, RequestTemplate } from '../../shared/protocol/forward.js';
+import { FAST_KDF } from './fast-kdf.js';
 import { call, ok, type CallOptions } from './http.js';
 
 export interface TestAccount {

@@ -1,8 +1,8 @@
 // Shared pieces for the relay-*.test.ts suites: a tiny HTTP client, well-formed fake accounts and
 // envelopes (random bytes: the relay never opens them), and the SQLite/PostgreSQL matrix.
 import { randomBytes } from 'node:crypto';
-import { freshPostgresUrl } from '../helpers/postgres.js';
-import { spawnRelay, type RelayProcess, type SpawnRelayOptions } from '../helpers/relay-process.js';
+import { freshPostgresUrl } from './postgres.js';
+import { spawnRelay, type RelayProcess, type SpawnRelayOptions } from './relay-process.js';
 
 export const b64 = (n: number): string => randomBytes(n).toString('base64url');
 export const newId = (): string => b64(16);

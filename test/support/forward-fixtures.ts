@@ -12,8 +12,8 @@ import {
 } from '../../shared/crypto/index.js';
 import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { startMockApi, type MockApi } from '../helpers/mock-api.js';
-import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
+import { startMockApi, type MockApi } from './mock-api.js';
+import { spawnRelay, type RelayProcess } from './relay-process.js';
 import { call, readReply, signedIn, type Reply } from './relay-fixtures.js';
 
 export interface ForwardWorld {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ForwardTicket } from '../../shared/protocol/forward.js';
-import type { Database } from '../db/schema.js';
+import type { Database } from './schema.js';
 
 export interface ForwardRequestsTable {
   id: string;

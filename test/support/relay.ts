@@ -1,6 +1,6 @@
 // Relay processes for reliability runs: the shared spawnRelay helper plus what these tests need on
 // top (the process id for /proc figures, generous signup limits, the private upstream allowed).
-import { spawnRelay } from '../../helpers/relay-process.js';
+import { spawnRelay } from './relay-process.js';
 import { pidListeningOn } from './proc.js';
 
 export type RelayProcess = Awaited<ReturnType<typeof spawnRelay>>;

@@ -1,9 +1,9 @@
 // A team's audit trail (rows written by the forwarder): owners and admins read every row,
 // members and users only their own.
 import type { Kysely } from 'kysely';
-import type { AuditQuery, AuditResponse } from '../../../shared/protocol/team.js';
-import type { Database } from '../../db/schema.js';
-import { MANAGER_ROLES, requireTeamMember } from './access.js';
+import type { AuditQuery, AuditResponse } from '../../shared/protocol/team.js';
+import type { Database } from './schema.js';
+import { MANAGER_ROLES, requireTeamMember } from '../routes/teams/access.js';
 
 export async function readTeamAudit(
   db: Kysely<Database>,

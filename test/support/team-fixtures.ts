@@ -12,7 +12,7 @@ import {
 import { createTeam, inviteMember, lookupPublicKey } from '../../shared/client/team.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { Role } from '../../shared/protocol/vault.js';
-import { FAST_KDF } from '../helpers/fast-kdf.js';
+import { FAST_KDF } from './fast-kdf.js';
 import { call, type Reply } from './relay-fixtures.js';
 
 export const PASSWORD = 'team suite password';

@@ -2,17 +2,17 @@
 // order and checks that a statement matches the change it comes with; signatures are the
 // clients' to verify. A team with a chain takes no membership change without its statement.
 import type { Kysely, Transaction } from 'kysely';
-import { KeyholeError } from '../../../shared/errors.js';
-import type { SignedObject } from '../../../shared/protocol/vault.js';
-import type { Database } from '../../db/schema.js';
+import { KeyholeError } from '../../shared/errors.js';
+import type { SignedObject } from '../../shared/protocol/vault.js';
+import type { Database } from './schema.js';
 import {
   lockTeamVault,
   requireManager,
   requireMayTouchRole,
   requireTeamMember,
   type Db,
-} from './access.js';
-import type { Role } from '../../../shared/protocol/vault.js';
+} from '../routes/teams/access.js';
+import type { Role } from '../../shared/protocol/vault.js';
 
 export interface StatementClaim {
   seq: number;

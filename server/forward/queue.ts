@@ -18,7 +18,7 @@ import {
   newRequestId,
   purgeExpired,
   renewLeases,
-} from './forward-requests-repo.js';
+} from '../db/forward-requests-repo.js';
 import type { PreparedForward } from './prepare.js';
 
 const LEASE_MS = 30_000;
