@@ -176,7 +176,7 @@ export async function prepareForward(
   const minted = [...first.values.values()].filter((v) => v.minted !== undefined);
   if (minted.length > 0) {
     let spent = false;
-    // DESIGN.md: a 401 makes the relay refresh once and retry once.
+    // A 401 makes the relay refresh once and retry once (docs/forward.md, "Signing and minting secrets").
     prepared.refresh = async () => {
       if (spent) throw new KeyholeError('INTERNAL');
       spent = true;

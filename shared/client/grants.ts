@@ -109,7 +109,7 @@ export async function revokeGrant(relay: RelayClient, grantId: string): Promise<
   await relay.request('DELETE', `/v1/grants/${grantId}`, z.object({ revoked: z.boolean() }));
 }
 
-/** `30s`, `15m`, `12h`, `7d` → milliseconds (DESIGN.md "CLI": DURATION). */
+/** `30s`, `15m`, `12h`, `7d` → milliseconds (docs/cli.md, `keyhole grant create`: `--expires D`). */
 export function parseDuration(text: string): number {
   const m = /^(\d{1,9})([smhd])$/.exec(text.trim());
   if (!m) throw new KeyholeError('INVALID_REQUEST', 'A duration is N followed by s, m, h or d.');
