@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, errors } from 'playwright-core';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -15,6 +15,8 @@ export interface ExtensionBrowser {
   context: BrowserContext;
   extensionId: string;
   worker: Worker;
+  /** true once the context has closed: closed by the test, or the browser crashed or exited */
+  isClosed(): boolean;
   close(): Promise<void>;
 }
 
@@ -41,10 +43,13 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
     context.serviceWorkers()[0] ??
     (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
   const extensionId = new URL(worker.url()).host;
+  let closed = false;
+  context.once('close', () => (closed = true));
   return {
     context,
     extensionId,
     worker,
+    isClosed: () => closed,
     close: async () => {
       await context.close();
       rmSync(userDataDir, { recursive: true, force: true });
@@ -98,3 +103,78 @@ export const popup = {
       .waitFor({ timeout: 15_000 });
   },
 };
+
+const isApproval = (p: Page): boolean => p.url().includes('/approval.html');
+
+/**
+ * The error for a browser that closed under a check. A closed browser opens no window, so a
+ * helper that read "closed" as "no window appeared" would pass a consent test that should fail:
+ * every helper below throws this instead.
+ */
+export function browserClosedError(what: string, cause?: unknown): Error {
+  return new Error(
+    `${what}: the browser closed (crashed, or closed by the test) — a failure, not "no window"`,
+    { cause },
+  );
+}
+
+/**
+ * Whether the browser still answers: the close flag, then a round trip (a crash can reject a
+ * pending call before the context's close event has fired).
+ */
+export async function browserAlive(b: ExtensionBrowser): Promise<boolean> {
+  if (b.isClosed()) return false;
+  try {
+    await b.context.cookies();
+    return !b.isClosed();
+  } catch {
+    return false;
+  }
+}
+
+/** Throw unless the browser is still open (call before trusting an absence). */
+export async function assertBrowserOpen(b: ExtensionBrowser, what: string): Promise<void> {
+  if (!(await browserAlive(b))) throw browserClosedError(what);
+}
+
+/** The next approval window; rejects on timeout or when the browser closes first. */
+export async function approvalWindow(b: ExtensionBrowser, timeout = 10_000): Promise<Page> {
+  try {
+    return await b.context.waitForEvent('page', { predicate: isApproval, timeout });
+  } catch (err) {
+    if (err instanceof errors.TimeoutError && (await browserAlive(b))) {
+      throw new Error(`no approval window opened within ${timeout} ms`, { cause: err });
+    }
+    throw browserClosedError('waiting for an approval window', err);
+  }
+}
+
+/**
+ * true when no approval window opened within `ms`; false when one did. Only a timeout with the
+ * browser still open counts as "no window": anything else (the context closed, the browser
+ * crashed) throws.
+ */
+export async function noApprovalWindowWithin(b: ExtensionBrowser, ms: number): Promise<boolean> {
+  try {
+    await b.context.waitForEvent('page', { predicate: isApproval, timeout: ms });
+    return false;
+  } catch (err) {
+    if (err instanceof errors.TimeoutError && (await browserAlive(b))) return true;
+    throw browserClosedError(`checking that no approval window opens within ${ms} ms`, err);
+  }
+}
+
+/**
+ * Click in the approval window; the window may close as a result (that is the click working) —
+ * but a window that closed because the whole browser did is a failure.
+ */
+export async function clickIn(b: ExtensionBrowser, w: Page, testid: string): Promise<void> {
+  try {
+    await w.getByTestId(testid).click();
+  } catch (err) {
+    if (!w.isClosed()) throw err;
+    if (!(await browserAlive(b))) {
+      throw browserClosedError(`clicking ${testid} in the approval window`, err);
+    }
+  }
+}

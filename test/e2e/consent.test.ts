@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
+import { approvalWindow, currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
 import { startMockApi, startPages } from './servers.js';
@@ -99,10 +99,7 @@ describe('issue #11: consent on exactly what is substituted', { timeout: 30_000 
 
   it('an object fetch body naming `admin2`: the window lists admin2; on Deny nothing arrives', async () => {
     const page = await visit(`${pages.originA}/`);
-    const windowOpened = b.context.waitForEvent('page', {
-      predicate: (p) => p.url().includes('/approval.html'),
-      timeout: 10_000,
-    });
+    const windowOpened = approvalWindow(b);
     const result = rawFetch(page, {
       url: `${mock.origin}/echo`,
       method: 'POST',

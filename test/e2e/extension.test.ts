@@ -1,11 +1,21 @@
 // End to end: Chromium with the built extension, a real relay process, a mock API on 127.0.0.2 and
-// test pages on two origins. Tests run in order and share one browser (the vault they build up).
+// test pages on two origins. The tests share one browser and one signed-up vault (made in
+// beforeAll); each sets up whatever decision it relies on, so any one of them runs alone.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
 import type { RelayProcess } from '../support/relay-process.js';
 import { NOT_NOW_QUIET_MS } from '../../extension/background/approvals.js';
-import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
+import {
+  approvalWindow,
+  assertBrowserOpen,
+  clickIn,
+  currentWorker,
+  launchWithExtension,
+  noApprovalWindowWithin,
+  openPopup,
+  popup,
+} from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
 import { startMockApi, startPages, startTrap } from './servers.js';
@@ -29,23 +39,6 @@ async function visit(url: string): Promise<Page> {
   openPages.push(page);
   await page.goto(url);
   return page;
-}
-
-function approvalWindow(): Promise<Page> {
-  return b.context.waitForEvent('page', {
-    predicate: (p) => p.url().includes('/approval.html'),
-    timeout: 10_000,
-  });
-}
-
-/** Click in the approval window; the window may close as a result (that is the click working). */
-async function clickIn(w: Page, testid: string): Promise<void> {
-  await w
-    .getByTestId(testid)
-    .click()
-    .catch((err: unknown) => {
-      if (!w.isClosed()) throw err;
-    });
 }
 
 async function textOf(page: Page, testid: string): Promise<string | null> {
@@ -73,18 +66,6 @@ async function streamOpenai(page: Page, url: string): Promise<{ got: string[]; b
   return out;
 }
 
-async function noApprovalWindowWithin(ms: number): Promise<boolean> {
-  try {
-    await b.context.waitForEvent('page', {
-      predicate: (p) => p.url().includes('/approval.html'),
-      timeout: ms,
-    });
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 const echo = (name: string, extra: Record<string, unknown> = {}) => ({
   clientSecretName: name,
   url: `${mock.origin}/echo`,
@@ -93,6 +74,28 @@ const echo = (name: string, extra: Record<string, unknown> = {}) => ({
   data: { prompt: 'hello' },
   ...extra,
 });
+
+/** The popup's "denied this session" rows, as text (reloaded: the popup shows a snapshot). */
+async function deniedRows(): Promise<string[]> {
+  await pop.reload();
+  await pop.locator('#app[data-ready="1"]').waitFor();
+  return pop.getByTestId('denied-row').allInnerTexts();
+}
+
+/**
+ * Make `origin`'s Deny for secret `name` if no earlier test has: a test that relies on a
+ * remembered denial sets it up itself, so it runs alone too (`-t`).
+ */
+async function ensureDenied(origin: string, name: string): Promise<void> {
+  const denied = await deniedRows();
+  if (denied.some((row) => row.startsWith(`${origin} ✕ ${name}`))) return;
+  const page = await visit(`${origin}/`);
+  const win = approvalWindow(b);
+  const call = witness.request(page, echo(name));
+  await clickIn(b, await win, 'deny');
+  expect(await call).toMatchObject({ ok: false, code: 'USER_DENIED' });
+  await page.close();
+}
 
 beforeAll(async () => {
   mock = await startMockApi();
@@ -110,7 +113,17 @@ beforeAll(async () => {
       'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
     }),
   );
-});
+  // The vault every test uses: signed up in the popup, two secrets (openai allowed for A).
+  pop = await openPopup(b);
+  await popup.signup(pop, relay.url, `e2e-${Date.now()}@example.com`, PASSWORD);
+  await popup.addSecret(pop, {
+    name: 'openai',
+    value: SECRET,
+    hosts: [mock.origin],
+    origins: [pages.originA],
+  });
+  await popup.addSecret(pop, { name: 'second', value: SECOND, hosts: [mock.origin] });
+}, 90_000);
 
 afterAll(async () => {
   await b?.close();
@@ -122,15 +135,7 @@ afterAll(async () => {
 
 describe('Keyhole extension', { timeout: 30_000 }, () => {
   it('signs up and adds secrets in the popup', async () => {
-    pop = await openPopup(b);
-    await popup.signup(pop, relay.url, `e2e-${Date.now()}@example.com`, PASSWORD);
-    await popup.addSecret(pop, {
-      name: 'openai',
-      value: SECRET,
-      hosts: [mock.origin],
-      origins: [pages.originA],
-    });
-    await popup.addSecret(pop, { name: 'second', value: SECOND, hosts: [mock.origin] });
+    // Signed up and filled in beforeAll (the popup flows themselves: popup.test.ts).
     expect(await pop.getByTestId('secret-row').count()).toBe(2);
     // Masked until an explicit click.
     expect(await pop.locator('#app').innerText()).not.toContain(SECRET);
@@ -149,7 +154,7 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
 
   it('answers not-found and not-allowed alike, without a window', async () => {
     const page = await visit(`${pages.originA}/`);
-    const noWindow = noApprovalWindowWithin(800);
+    const noWindow = noApprovalWindowWithin(b, 800);
     const missing = await witness.request(page, echo('does-not-exist'));
     expect(missing).toMatchObject({ ok: false, code: 'ORIGIN_NOT_ALLOWED' });
     expect(await noWindow).toBe(true);
@@ -157,22 +162,22 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
 
   it('asks in the approval window: allow once, then deny, then remembers the denial', async () => {
     const page = await visit(`${pages.originB}/`);
-    let win = approvalWindow();
+    let win = approvalWindow(b);
     let call = witness.request(page, echo('openai'));
     let w = await win;
     expect(await textOf(w, 'approval-origin')).toBe(pages.originB);
     expect(await textOf(w, 'approval-secret')).toBe('openai');
     expect(await textOf(w, 'approval-host')).toBe(`POST ${mock.origin}`);
-    await clickIn(w, 'approve');
+    await clickIn(b, w, 'approve');
     expect(await call).toMatchObject({ ok: true, value: { ok: true } });
 
-    win = approvalWindow();
+    win = approvalWindow(b);
     call = witness.request(page, echo('openai'));
     w = await win;
-    await clickIn(w, 'deny');
+    await clickIn(b, w, 'deny');
     expect(await call).toMatchObject({ ok: false, code: 'USER_DENIED' });
 
-    const noWindow = noApprovalWindowWithin(800);
+    const noWindow = noApprovalWindowWithin(b, 800);
     expect(await witness.request(page, echo('openai'))).toMatchObject({
       ok: false,
       code: 'ORIGIN_NOT_ALLOWED',
@@ -182,32 +187,33 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
 
   it('closing the approval window means "not now": refused once, nothing remembered; "always allow" is', async () => {
     const page = await visit(`${pages.originB}/`);
-    // The Deny just before quiets B's site for a while (issue #11: re-prompts limited per site).
+    // A Deny just before (the test above) quiets B's site for a while (issue #11: re-prompts
+    // limited per site).
     await new Promise((r) => setTimeout(r, NOT_NOW_QUIET_MS + 300));
-    let win = approvalWindow();
+    const deniedBefore = await deniedRows();
+    let win = approvalWindow(b);
     let call = witness.request(page, echo('second'));
     await (await win).close();
     expect(await call).toMatchObject({ ok: false, code: 'USER_DENIED' });
 
     // Not a denial: nothing to forget in the popup, and after a short quiet time it asks again.
-    await pop.reload();
-    await pop.locator('#app[data-ready="1"]').waitFor();
-    expect(await pop.getByTestId('denied-row').count()).toBe(1); // only openai's real Deny
-    expect(await pop.getByTestId('denied-row').filter({ hasText: 'second' }).count()).toBe(0);
+    expect(await deniedRows()).toEqual(deniedBefore);
+    expect(deniedBefore.some((row) => row.includes('second'))).toBe(false);
     // A second close or deny within minutes: the site's quiet time doubles.
     await new Promise((r) => setTimeout(r, 2 * NOT_NOW_QUIET_MS + 300));
-    win = approvalWindow();
+    win = approvalWindow(b);
     call = witness.request(page, echo('second'));
-    await clickIn(await win, 'approve-always');
+    await clickIn(b, await win, 'approve-always');
     expect(await call).toMatchObject({ ok: true });
     expect(await witness.has(page, 'second')).toBe(true);
-    const noWindow = noApprovalWindowWithin(500);
+    const noWindow = noApprovalWindowWithin(b, 500);
     expect(await witness.request(page, echo('second'))).toMatchObject({ ok: true });
     expect(await noWindow).toBe(true);
     expect(mock.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECOND}`);
   });
 
   it('judges a cross-origin iframe by its own origin', async () => {
+    await ensureDenied(pages.originB, 'openai');
     // B (denied for openai this session) framed inside A (allowed): the frame gets nothing.
     const parent = await visit(
       `${pages.originA}/frame?src=${encodeURIComponent(`${pages.originB}/`)}`,
@@ -227,6 +233,7 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
   });
 
   it('ignores spoofed call messages from another frame or with a foreign shape', async () => {
+    await ensureDenied(pages.originB, 'openai');
     const parent = await visit(
       `${pages.originA}/frame?src=${encodeURIComponent(`${pages.originB}/`)}`,
     );
@@ -524,7 +531,7 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
   it('caps a flooding origin with RATE_LIMITED; closing the window refuses the rest', async () => {
     const flooder = pages.originA.replace('127.0.0.1', 'localhost');
     const page = await visit(`${flooder}/`);
-    const win = approvalWindow();
+    const win = approvalWindow(b);
     const calls = [1, 2, 3, 4, 5].map(() => witness.request(page, echo('openai')));
     const w = await win;
     const codes = (await Promise.race([
@@ -582,6 +589,8 @@ describe('Keyhole extension', { timeout: 30_000 }, () => {
   });
 
   it('never shows the secret to a page: values, errors, console, DOM', async () => {
+    // Closed pages are skipped below; a closed browser would skip them all.
+    await assertBrowserOpen(b, 'scanning the pages for the secret');
     for (const text of witness.seen) {
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(SECOND);

@@ -7,7 +7,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
+import {
+  approvalWindow,
+  clickIn,
+  currentWorker,
+  launchWithExtension,
+  noApprovalWindowWithin,
+  openPopup,
+  popup,
+} from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
 import { startMockApi, startPages } from './servers.js';
@@ -27,25 +35,6 @@ let lastPopupAction = 0;
 const witness = new PageWitness();
 const LAST_ACTIVITY = 'keyhole:last-activity';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function approvalWindow(): Promise<Page> {
-  return b.context.waitForEvent('page', {
-    predicate: (p) => p.url().includes('/approval.html'),
-    timeout: 10_000,
-  });
-}
-
-async function noApprovalWindowWithin(ms: number): Promise<boolean> {
-  try {
-    await b.context.waitForEvent('page', {
-      predicate: (p) => p.url().includes('/approval.html'),
-      timeout: ms,
-    });
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 async function lastActivity(): Promise<number | undefined> {
   return currentWorker(b).evaluate(
@@ -225,18 +214,13 @@ describe('issue #11: hardening', { timeout: 40_000 }, () => {
     );
     const frameB = parent.frames().find((f) => f.url().startsWith(pages.originB))!;
     await frameB.waitForLoadState();
-    const win = approvalWindow();
+    const win = approvalWindow(b);
     const result = witness.request(frameB, call(`${mock.origin}/echo`));
     const w = await win;
     await w.getByTestId('approval-origin').waitFor();
     expect(await w.getByTestId('approval-origin').textContent()).toBe(pages.originB);
     expect(await w.getByTestId('approval-top-origin').textContent()).toBe(pages.originA);
-    await w
-      .getByTestId('approve')
-      .click()
-      .catch((err: unknown) => {
-        if (!w.isClosed()) throw err;
-      });
+    await clickIn(b, w, 'approve');
     expect(await result).toMatchObject({ ok: true });
     expect(await lastActivity()).toBeGreaterThan(old);
     await parent.close();
@@ -244,14 +228,14 @@ describe('issue #11: hardening', { timeout: 40_000 }, () => {
 
   it('closing the window quiets the whole site: another origin of it gets no window right after', async () => {
     const page = await visit(`${pages.originB}/`);
-    const win = approvalWindow();
+    const win = approvalWindow(b);
     const first = witness.request(page, call(`${mock.origin}/echo`));
     await (await win).close();
     expect(await first).toMatchObject({ ok: false, code: 'USER_DENIED' });
     // Same site (127.0.0.3), another origin (port), 0.8 s later: answered "not now", no window.
     await sleep(800);
     const other = await visit(`${pagesB2.originB}/`);
-    const noWindow = noApprovalWindowWithin(1_500);
+    const noWindow = noApprovalWindowWithin(b, 1_500);
     expect(await witness.request(other, call(`${mock.origin}/echo`))).toMatchObject({
       ok: false,
       code: 'USER_DENIED',

@@ -1,7 +1,9 @@
 // End to end, the popup as a person uses it (issue #15): nothing typed is lost after a failure, the
 // bad field is pointed at, errors say what to do, progress shows on slow actions, the lock screen
 // says why, and a new team shows up at once. Real Chromium, real relay; screenshots of the main
-// states (light and dark) go to test/e2e/screenshots/.
+// states (light and dark) go to test/e2e/screenshots/. The first test signs up through the form;
+// every later one asks signedUp() for an account (the first test's, or one made on the spot) and
+// makes the secrets and teams it edits itself, so any one test runs alone.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
@@ -12,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { currentWorker, EXTENSION_DIR, launchWithExtension, openPopup } from './browser.js';
+import { currentWorker, EXTENSION_DIR, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
 import { startMockApi, startPages } from './servers.js';
@@ -68,6 +70,40 @@ async function openForm(): Promise<void> {
 
 async function save(): Promise<void> {
   await byId('save-secret').click();
+}
+
+const secretRow = (name: string) => pop.locator(`[data-testid="secret-row"][data-name="${name}"]`);
+
+/** A signed-up, unlocked popup: the sign-up test's account when it ran first, else made now. */
+async function signedUp(): Promise<void> {
+  if ((await byId('lock').count()) > 0) return;
+  if ((await byId('unlock').count()) > 0) return popup.unlock(pop, PASSWORD);
+  await popup.signup(pop, relay.url, `popup-${Date.now()}@example.com`, PASSWORD);
+}
+
+/** The `twilio` template secret the failed-save test ends with, made here if it did not run. */
+async function ensureTwilio(): Promise<void> {
+  if ((await secretRow('twilio').count()) > 0) return;
+  await openForm();
+  await byId('secret-type').selectOption('template');
+  await byId('secret-name').fill('twilio');
+  await byId('secret-fields').fill('account=AC123\ntoken=' + VALUE);
+  await byId('secret-hosts').fill('api.twilio.com');
+  await byId('secret-placement').fill('header:Authorization');
+  await save();
+  await secretRow('twilio').waitFor();
+}
+
+/** A team vault named `name` (I own it), created here if an earlier test did not. */
+async function ensureTeam(name: string): Promise<void> {
+  const options = await byId('vault-switcher').locator('option').allTextContents();
+  if (options.includes(`${name} (owner)`)) return;
+  await byId('team-create-name').fill(name);
+  await byId('team-create').click();
+  await byId('team-notice')
+    .filter({ hasText: `Created team ${name}` })
+    .waitFor();
+  await byId('vault-switcher').selectOption('');
 }
 
 beforeAll(async () => {
@@ -147,6 +183,7 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('a failed save keeps every field and points at the bad one (name, host, site, template, duplicate)', async () => {
+    await signedUp();
     await openForm();
     // The form names the vault it writes to.
     expect(await byId('secret-vault-name').textContent()).toContain('Personal');
@@ -225,7 +262,9 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('editing: a refused change keeps the edits instead of reverting them', async () => {
-    const row = pop.locator('[data-testid="secret-row"][data-name="twilio"]');
+    await signedUp();
+    await ensureTwilio();
+    const row = secretRow('twilio');
     await row.getByTestId('edit-secret').click();
     await byId('secret-hosts').fill('api.twilio.com\nhttps://x/../y');
     await byId('secret-description').fill('prod account');
@@ -239,6 +278,7 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('has an oauth form', async () => {
+    await signedUp();
     await openForm();
     await byId('secret-type').selectOption('oauth');
     await byId('secret-name').fill('crm');
@@ -257,6 +297,7 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('the page, the form and the CLI say the relay refuses private addresses, with the fix', async () => {
+    await signedUp();
     await openForm();
     await byId('secret-name').fill('local');
     await byId('secret-value').fill(VALUE);
@@ -304,7 +345,16 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('creating a team shows the team and every secret at once, in a stable vault order', async () => {
+    await signedUp();
     await byId('vault-switcher').selectOption('');
+    // "Every secret": at least three, whichever tests made them.
+    for (let n = await byId('secret-row').count(); n < 3; n++) {
+      await popup.addSecret(pop, {
+        name: `team-test-${n}`,
+        value: VALUE,
+        hosts: ['api.example.com'],
+      });
+    }
     const before = await byId('secret-row').count();
     expect(before).toBeGreaterThan(2);
     for (const name of ['zeta', 'backend']) {
@@ -342,6 +392,8 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('a failed invite keeps the email typed', async () => {
+    await signedUp();
+    await ensureTeam('backend');
     await byId('vault-switcher').selectOption({ label: 'backend (owner)' });
     await byId('team-invite-email').fill('nobody-here@example.com');
     await byId('team-lookup').click();
@@ -352,6 +404,7 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('relay down: sync says unreachable (not "session expired"), a save keeps the form, the retry works', async () => {
+    await signedUp();
     await relay.stop();
     await byId('sync').click();
     await pop.locator('[data-testid="sync-status"][data-state="unreachable"]').waitFor();
@@ -378,6 +431,7 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('sync says "session expired" (not "unreachable") when the relay no longer accepts the session', async () => {
+    await signedUp();
     // Stop the worker, then leave it a revoked token and no way to log in again.
     const cdp = await b.context.newCDPSession(pop);
     await cdp.send('ServiceWorker.enable');
@@ -396,6 +450,7 @@ describe('popup (issue #15)', { timeout: 60_000 }, () => {
   });
 
   it('the lock screen says why it locked; a wrong password is pointed at', async () => {
+    await signedUp();
     await byId('lock').click();
     await byId('unlock').waitFor();
     expect(await byId('lock-reason').textContent()).toContain('You locked it');

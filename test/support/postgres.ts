@@ -47,7 +47,13 @@ export async function freshPostgresUrl(): Promise<{
 }> {
   const schema = `kh_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: TEST_PG_URL });
-  await client.connect();
+  // Suites that always run on PostgreSQL (the store matrix, scale-out) fail here when it is
+  // absent — never skip — so the failure says what to do.
+  await client.connect().catch((err: unknown) => {
+    throw new Error(
+      `PostgreSQL at ${new URL(TEST_PG_URL).host} does not answer (${err instanceof Error ? err.message : String(err)}): this suite needs it — start it, or point KEYHOLE_TEST_PG at one`,
+    );
+  });
   try {
     await client.query(`create schema "${schema}"`);
   } finally {
