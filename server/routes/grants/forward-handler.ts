@@ -1,9 +1,9 @@
 // POST /v1/grants/:id/forward (and its CORS preflight), answered on Node's own request and
-// response like POST /v1/forward. A grant is another source of authorisation for the same forward
-// engine (routes/forward/core.ts forwardAuthorized): its token finds the grant and opens its
-// sealed policy and item key; the grant's limits are checked here and, on exactly what will be
-// sent, in beforeSend; hosts, placement, the SSRF guard, redirects, scrubbing and audit are the
-// engine's, unchanged. docs/protocol.md "Grants".
+// response like POST /v1/forward, through the same steps (routes/forward/handler.ts): the same
+// body reading, then a grant as the source of authorisation — its token finds the grant and opens
+// its sealed policy and item key; the grant's limits are checked here and, on exactly what will be
+// sent, in beforeSend — then forwardAuthorized: items, hosts, placement, substitution, the SSRF
+// guard, redirects, scrubbing and audit, unchanged. docs/protocol.md "Grants".
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type pino from 'pino';
@@ -26,12 +26,9 @@ import { getOrCreateServerSecret } from '../../db/meta-repo.js';
 import type { AppDeps } from '../../deps.js';
 import { sendError, toRelayError } from '../../http/on-error.js';
 import { parseWith } from '../../http/validate.js';
-import {
-  checkDeclaredLength,
-  forwardAuthorized,
-  readIncoming,
-  type ForwardCore,
-} from '../forward/core.js';
+import type { ForwardCore } from '../forward/core.js';
+import { forwardAuthorized } from '../forward/handler.js';
+import { readBody } from '../forward/read-body.js';
 import { IdTokenVerifier } from './id-token.js';
 import { checkExpiry, checkMethod, checkPath, grantInvalid, originAllowed } from './policy.js';
 
@@ -212,8 +209,7 @@ async function serve(
   const loading = core.ensureCrypto();
   if (loading) await loading;
   const token = parseToken(req.headers.authorization, grantId);
-  checkDeclaredLength(req.headers['content-length'], max);
-  const text = await readIncoming(req, max);
+  const text = await readBody(req, max);
   const now = core.now();
   gf.maybePurge(now);
 
@@ -317,7 +313,7 @@ async function serve(
       {
         accountId: row.account_id,
         req: req2,
-        first: { row: { account_id: row.account_id, data: found.data, deleted: found.deleted } },
+        firstRow: { account_id: row.account_id, data: found.data, deleted: found.deleted },
       },
       res,
       t0,
