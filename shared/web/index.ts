@@ -149,13 +149,24 @@ export function connect(options: ConnectOptions): KeyholeWeb {
     }
     const code = res.headers.get('keyhole-error');
     if (code) {
-      let detail: { code?: unknown; status?: number; body?: unknown } = {};
+      let detail: {
+        code?: unknown;
+        status?: number;
+        body?: unknown;
+        message?: unknown;
+        retryAfter?: unknown;
+      } = {};
       try {
         detail = ((await res.json()) as { error?: typeof detail }).error ?? {};
       } catch {
         // the header says enough
       }
-      throw webError(code, { status: detail.status, body: detail.body });
+      throw webError(code, {
+        status: detail.status,
+        body: detail.body,
+        message: detail.message,
+        retryAfter: detail.retryAfter ?? res.headers.get('retry-after'),
+      });
     }
     return res;
   }
