@@ -125,7 +125,7 @@ export async function preflight(
 
 /**
  * A team whose `member` made a grant of a team secret with the real client (the owner's side of
- * DESIGN.md "Grants"): for the ends of a grant that other writes cause — the secret deleted, the
+ * a grant, docs/protocol.md "Grants"): for the ends of a grant that other writes cause — the secret deleted, the
  * member removed — made through a relay, as users make them.
  */
 export async function teamGrant(
