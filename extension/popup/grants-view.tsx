@@ -145,7 +145,7 @@ export function GrantsView(props: {
           variant="primary"
           icon="plus"
           testid="grant-new"
-          onClick={() => (setMade(null), setCreating(true))}
+          onClick={() => setCreating(true)}
         >
           New grant
         </Button>
