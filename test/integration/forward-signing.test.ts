@@ -12,7 +12,7 @@ import type { SecretRef } from '../../shared/protocol/forward.js';
 import { parseTypedConfig, type TypedConfig } from '../../shared/protocol/secret-configs.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
-import { call, type Reply } from '../support/relay-fixtures.js';
+import { call, type Reply } from '../support/http.js';
 import {
   fwd,
   newAccountOn,

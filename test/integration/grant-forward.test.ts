@@ -9,7 +9,7 @@ import { initCrypto } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 import { grantForward, makeGrant, preflight, type MadeGrant } from '../support/grant-fixtures.js';
-import { call } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
 
 const SECRET = 'sk-grant-canary-5f2b9c0e41d7a3';
 const APP = 'https://app.example';

@@ -4,7 +4,7 @@ import { request } from 'undici';
 import { newGrantToken, randomBytes, sealGrant, fromBase64url } from '../../shared/crypto/index.js';
 import type { GrantPolicy } from '../../shared/protocol/grant.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { call, type Reply } from './relay-fixtures.js';
+import { call, type Reply } from './http.js';
 
 export interface MadeGrant {
   id: string;

@@ -5,10 +5,11 @@
 // GitHub App token endpoint that verify the JWTs with `jose`, and APIs that take only the tokens
 // those endpoints issued (401 otherwise). Loopback only; for tests.
 import { createHash, createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import aws4 from 'aws4';
 import { jwtVerify } from 'jose';
+import { readBody } from './mock-api.js';
 
 export interface SeenRequest {
   method: string;
@@ -55,15 +56,6 @@ export interface MockSigningApis {
   /** API calls answered 401 so far */
   unauthorized: number;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }
 
 function header(rec: SeenRequest, name: string): string | undefined {
