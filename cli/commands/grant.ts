@@ -1,14 +1,11 @@
 // `keyhole grant create|list|revoke`: let every visitor of a site's origins use one of your
 // secrets through the relay, within limits the relay enforces (docs/cli.md "Grants").
+import { createGrant, listGrants, revokeGrant } from '../../shared/client/grants.js';
 import {
-  createGrant,
-  listGrants,
-  parseDuration,
-  revokeGrant,
-  type GrantOptions,
-} from '../../shared/client/grants.js';
-import { HTTP_METHODS, type HttpMethod } from '../../shared/protocol/forward.js';
-import { PathPrefix, WebOrigin } from '../../shared/protocol/grant.js';
+  checkGrantInput,
+  effectiveGrantState,
+  type GrantField,
+} from '../../shared/policy/grant-input.js';
 import { parse, required } from '../args.js';
 import { EXIT_OK, UsageError, info, out } from '../output.js';
 import { withSubCommands } from '../sub-commands.js';
@@ -66,12 +63,26 @@ export const grant = withSubCommands('grant', HELP, {
   rm: { help: REVOKE_HELP, run: revoke },
 });
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} must be a positive integer.`);
-  return n;
+/** The flag a problem found by checkGrantInput is about. */
+const FLAG_OF: Record<GrantField, string> = {
+  origins: '--origin',
+  methods: '--method',
+  paths: '--path',
+  rate: '--rate',
+  quota: '--quota',
+  expires: '--expires',
+  'max-body': '--max-body',
+  locked: '--locked',
+  jwks: '--jwks',
+  issuer: '--issuer',
+  audience: '--audience',
+};
+
+/** Only the flags that were given (exactOptionalPropertyTypes: no `undefined` values). */
+function optional(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined),
+  );
 }
 
 async function create(argv: string[]): Promise<number> {
@@ -95,42 +106,25 @@ async function create(argv: string[]): Promise<number> {
     1,
   );
   const secretName = required(positionals[0], 'SECRET', 'grant create');
-  const origins = values.origin ?? [];
-  if (origins.length === 0) throw new UsageError('At least one --origin is required.');
-  for (const o of origins) {
-    if (!WebOrigin.safeParse(o).success)
-      throw new UsageError(
-        `Not an exact origin: ${JSON.stringify(o)} (write https://app.example, no path or slash).`,
-      );
-  }
-  const methods = (values.method ?? []).map((m) => m.toUpperCase());
-  for (const m of methods) {
-    if (!(HTTP_METHODS as readonly string[]).includes(m))
-      throw new UsageError(`--method must be one of ${HTTP_METHODS.join(', ')}.`);
-  }
-  for (const p of values.path ?? []) {
-    if (!PathPrefix.safeParse(p).success)
-      throw new UsageError(`Not a path prefix: ${JSON.stringify(p)} (start with /, no query).`);
-  }
-  const lockedFlags = [values.jwks, values.issuer, values.audience];
-  if (!values.locked && lockedFlags.some((v) => v !== undefined))
-    throw new UsageError('--jwks, --issuer and --audience go with --locked.');
-  if (values.locked && lockedFlags.some((v) => v === undefined || v === ''))
-    throw new UsageError('--locked needs --jwks URL, --issuer ISS and --audience AUD.');
-
-  const options: GrantOptions = {
-    origins,
-    methods: methods as HttpMethod[],
+  // The popup checks its form with the same function (shared/policy/grant-input.ts).
+  const checked = checkGrantInput({
+    origins: values.origin ?? [],
+    methods: values.method ?? [],
     paths: values.path ?? [],
-    ratePerMinute: positiveInt(values.rate, '--rate') ?? null,
-    quotaPerDay: positiveInt(values.quota, '--quota') ?? null,
-    locked: values.locked
-      ? { jwksUrl: values.jwks!, issuer: values.issuer!, audience: values.audience! }
-      : null,
-  };
-  if (values.expires !== undefined) options.expiresInMs = parseDuration(values.expires);
-  const maxBody = positiveInt(values['max-body'], '--max-body');
-  if (maxBody !== undefined) options.maxBodyBytes = maxBody;
+    ...optional({
+      rate: values.rate,
+      quota: values.quota,
+      expires: values.expires,
+      maxBody: values['max-body'],
+      jwks: values.jwks,
+      issuer: values.issuer,
+      audience: values.audience,
+    }),
+    locked: values.locked === true,
+  });
+  if (!checked.ok) throw new UsageError(`${FLAG_OF[checked.field]}: ${checked.message}`);
+  const options = checked.options;
+  const origins = options.origins;
 
   const { relay, store } = await openVault({ sync: true });
   const vault = store.resolveVault(values.vault);
@@ -177,10 +171,7 @@ async function list(argv: string[]): Promise<number> {
     origins: g.policy?.origins ?? [],
     limits: g.policy ? limits(g.policy) : '?',
     expires: g.policy?.expiresAt ?? null,
-    state:
-      g.state === 'live' && g.policy?.expiresAt != null && g.policy.expiresAt <= now
-        ? 'expired'
-        : g.state,
+    state: effectiveGrantState(g.state, g.policy?.expiresAt, now),
     uses: g.uses,
     policy: g.policy,
   }));

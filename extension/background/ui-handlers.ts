@@ -3,6 +3,7 @@
 import { KeyholeError } from '../../shared/errors.js';
 import type { UiRequest, UiResult, UiState } from '../ui/protocol.js';
 import { forgetDenied, listDenied } from './denied.js';
+import { handleGrantUi, isGrantUiRequest } from './grant-handlers.js';
 import { resetActivityThrottle, touchActivity } from './idle.js';
 import { clearLockReason, lockReason, recordLock } from './lock-reason.js';
 import { DEFAULT_RELAY_URL, DEFAULT_SETTINGS, getSettings, KEYS, setLocal } from './storage.js';
@@ -62,6 +63,7 @@ async function run(deps: UiDeps, req: UiRequest): Promise<unknown> {
     await touchActivity();
   }
   if (isTeamUiRequest(req)) return handleTeamUi(vault, req);
+  if (isGrantUiRequest(req)) return handleGrantUi(vault, req);
   switch (req.ui) {
     case 'state':
       return state(deps);

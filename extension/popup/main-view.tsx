@@ -8,11 +8,15 @@ import type { UiState } from '../ui/protocol.js';
 import type { TeamVaultView } from '../ui/team-protocol.js';
 import { send } from '../ui/send.js';
 import { useAction } from '../ui/use-action.js';
+import { GrantsView } from './grants-view.js';
 import { SecretForm } from './secret-form.js';
 import { SecretRow } from './secret-row.js';
 import { TeamsSection } from './teams.js';
 
-type View = { kind: 'main' } | { kind: 'edit'; secret?: SecretSummary };
+type View =
+  | { kind: 'main' }
+  | { kind: 'edit'; secret?: SecretSummary }
+  | { kind: 'grants'; secret: SecretSummary };
 
 export function syncText(sync: SyncStatus, relayUrl: string): { text: string; state: string } {
   const when = sync.at ? new Date(sync.at).toLocaleTimeString() : '';
@@ -79,6 +83,17 @@ export function MainView(props: {
           setView({ kind: 'main' });
         }}
         onCancel={() => setView({ kind: 'main' })}
+      />
+    );
+  }
+
+  if (view.kind === 'grants') {
+    return (
+      <GrantsView
+        secret={view.secret}
+        role={roleIn(view.secret.vaultId)}
+        relayUrl={state.relayUrl}
+        onBack={() => setView({ kind: 'main' })}
       />
     );
   }
@@ -204,6 +219,7 @@ export function MainView(props: {
               role={roleIn(s.vaultId)}
               relayUrl={state.relayUrl}
               onEdit={() => setView({ kind: 'edit', secret: s })}
+              onGrants={() => setView({ kind: 'grants', secret: s })}
               onState={onState}
             />
           ))

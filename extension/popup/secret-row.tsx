@@ -28,6 +28,8 @@ export function SecretRow(props: {
   role: string | undefined;
   relayUrl: string;
   onEdit(): void;
+  /** open this secret's grants (docs/extension.md "Grants") */
+  onGrants(): void;
   onState(s: UiState): void;
 }): JSX.Element {
   const s = props.secret;
@@ -51,6 +53,14 @@ export function SecretRow(props: {
             setRevealed(shownValue(await send('reveal', { vaultId: s.vaultId, itemId: s.itemId }))),
           );
         }}
+      />
+      <Button
+        variant="ghost"
+        icon="globe"
+        testid="grants"
+        title="Grants: let a site's visitors use it"
+        aria-label={`Grants for ${s.name}`}
+        onClick={props.onGrants}
       />
       <Button
         variant="ghost"

@@ -9,7 +9,23 @@ export interface Problem {
   field?: string;
 }
 
-export type Action = 'signup' | 'login' | 'unlock' | 'save' | 'sync' | 'team' | 'invite' | 'other';
+export type Action =
+  'signup' | 'login' | 'unlock' | 'save' | 'sync' | 'team' | 'invite' | 'grant' | 'other';
+
+/** The grant form's fields (shared/policy/grant-input.ts GrantField): their messages are ours. */
+const GRANT_FIELDS = new Set([
+  'origins',
+  'methods',
+  'paths',
+  'rate',
+  'quota',
+  'expires',
+  'max-body',
+  'locked',
+  'jwks',
+  'issuer',
+  'audience',
+]);
 
 export function explain(err: unknown, action: Action = 'other', relayUrl = ''): Problem {
   const code = err instanceof UiError ? err.code : 'INTERNAL';
@@ -48,6 +64,8 @@ export function explain(err: unknown, action: Action = 'other', relayUrl = ''): 
         field: 'fingerprint',
       };
     case 'FORBIDDEN':
+      // The relay's and the background's grant refusals say who may (creator, owner, admin).
+      if (action === 'grant' && /^[A-Z].*[.!?]$/.test(message)) return { code, text: message };
       return { code, text: 'Your role in this vault does not allow that.' };
     case 'CONFLICT':
       return { code, text: 'Someone changed this at the same time. Sync, then try again.' };
@@ -62,13 +80,26 @@ export function explain(err: unknown, action: Action = 'other', relayUrl = ''): 
           text: 'No Keyhole account with that email on this relay. They sign up first.',
           field: 'invite-email',
         };
+      if (action === 'grant')
+        return {
+          code,
+          text: 'That grant is no longer there (revoked elsewhere?). Refresh the list.',
+        };
       return { code, text: 'It is no longer there (removed on another device?). Sync to refresh.' };
     case 'SECRET_NOT_FOUND':
+      if (action === 'grant')
+        return {
+          code,
+          text: 'The relay no longer has this secret (deleted on another device?). Sync, then try again.',
+        };
       return { code, text: 'It is no longer there (removed on another device?). Sync to refresh.' };
     case 'INVALID_REQUEST': {
       const field = err instanceof UiError ? fieldOf(err) : undefined;
-      // Our own messages are sentences; a schema message (field: detail) is not shown raw.
-      const text = /^[A-Z][^:]*[.!?]$/.test(message) ? message : 'That input was not accepted.';
+      // Our own messages are sentences; a schema message (field: detail) is not shown raw. The
+      // grant form's checks (shared with the CLI) quote the entry and say how to write it.
+      const ours = action === 'grant' && field !== undefined && GRANT_FIELDS.has(field);
+      const text =
+        ours || /^[A-Z][^:]*[.!?]$/.test(message) ? message : 'That input was not accepted.';
       return { code, text, ...(field ? { field } : {}) };
     }
     case 'INTERNAL':

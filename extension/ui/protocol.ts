@@ -6,6 +6,7 @@ import type { Role } from '../../shared/protocol/vault.js';
 import type { ApprovalView, Decision } from '../background/approvals.js';
 import type { Settings } from '../background/storage.js';
 import type { SecretSummary, SyncStatus, VaultState } from '../background/vault-service.js';
+import type { GrantUiProtocol } from './grant-protocol.js';
 import type {
   TeamAuditRowView,
   TeamMembersView,
@@ -41,7 +42,7 @@ export interface UiState {
 }
 
 /** Request kind → its arguments and what the background answers. */
-export interface UiProtocol {
+export interface UiProtocol extends GrantUiProtocol {
   state: { args: object; result: UiState };
   signup: { args: { relayUrl: string; email: string; password: string }; result: UiState };
   login: { args: { relayUrl: string; email: string; password: string }; result: UiState };

@@ -3,28 +3,17 @@
 import { z } from 'zod';
 import { newGrantToken, openGrantInfo, sealGrant, wipe } from '../crypto/index.js';
 import { KeyholeError } from '../errors.js';
+import { durationMs, type GrantOptions } from '../policy/grant-input.js';
 import {
   GRANT_DEFAULT_MAX_BODY,
   GrantPolicy,
   ListGrantsResponse,
   type GrantSummary,
-  type LockedGrant,
 } from '../protocol/grant.js';
-import type { HttpMethod } from '../protocol/forward.js';
 import type { RelayClient } from './relay-client.js';
-import type { VaultStore } from './vault-store.js';
+import type { SecretEntry, VaultStore } from './vault-store.js';
 
-export interface GrantOptions {
-  origins: string[];
-  methods?: HttpMethod[];
-  paths?: string[];
-  ratePerMinute?: number | null;
-  quotaPerDay?: number | null;
-  /** ms from now; undefined: until revoked */
-  expiresInMs?: number;
-  maxBodyBytes?: number;
-  locked?: LockedGrant | null;
-}
+export type { GrantOptions } from '../policy/grant-input.js';
 
 export interface CreatedGrant {
   id: string;
@@ -41,7 +30,33 @@ export async function createGrant(
   options: GrantOptions,
   now: number = Date.now(),
 ): Promise<CreatedGrant> {
-  const entry = store.getSecret(vaultId, secretName);
+  return createGrantFor(relay, store, store.getSecret(vaultId, secretName), options, now);
+}
+
+/**
+ * The same, for a secret already resolved by vault and item id (the popup's row). The grant key
+ * is made here, on the owner's device; the relay receives only its lookup hash and ciphertexts.
+ */
+export async function createGrantFor(
+  relay: RelayClient,
+  store: VaultStore,
+  entry: SecretEntry,
+  options: GrantOptions,
+  now: number = Date.now(),
+): Promise<CreatedGrant> {
+  const vaultId = entry.vaultId;
+  let expiresAt: number | null = null;
+  if (options.expiresAt !== undefined) expiresAt = options.expiresAt;
+  else if (options.expiresInMs !== undefined) expiresAt = now + options.expiresInMs;
+  if (expiresAt !== null && expiresAt <= now) {
+    throw new KeyholeError(
+      'INVALID_REQUEST',
+      'The end is in the past: pick a time in the future.',
+      {
+        details: { field: 'expires' },
+      },
+    );
+  }
   const t = newGrantToken();
   const candidate = {
     v: 1,
@@ -54,13 +69,14 @@ export async function createGrant(
     paths: [...new Set(options.paths ?? [])],
     ratePerMinute: options.ratePerMinute ?? null,
     quotaPerDay: options.quotaPerDay ?? null,
-    expiresAt: options.expiresInMs === undefined ? null : now + options.expiresInMs,
+    expiresAt,
     maxBodyBytes: options.maxBodyBytes ?? GRANT_DEFAULT_MAX_BODY,
     locked: options.locked ?? null,
     createdAt: now,
   };
   const parsed = GrantPolicy.safeParse(candidate);
   if (!parsed.success) {
+    wipe(t.grantKey);
     const issue = parsed.error.issues[0];
     throw new KeyholeError(
       'INVALID_REQUEST',
@@ -111,10 +127,8 @@ export async function revokeGrant(relay: RelayClient, grantId: string): Promise<
 
 /** `30s`, `15m`, `12h`, `7d` → milliseconds (DESIGN.md "CLI": DURATION). */
 export function parseDuration(text: string): number {
-  const m = /^(\d{1,9})([smhd])$/.exec(text.trim());
-  if (!m) throw new KeyholeError('INVALID_REQUEST', 'A duration is N followed by s, m, h or d.');
-  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-  const ms = Number(m[1]) * unit;
-  if (ms <= 0) throw new KeyholeError('INVALID_REQUEST', 'A duration must be more than 0.');
+  const ms = durationMs(text);
+  if (ms === null)
+    throw new KeyholeError('INVALID_REQUEST', 'A duration is N followed by s, m, h or d (not 0).');
   return ms;
 }

@@ -2,9 +2,10 @@
 // it uses (docs/protocol.md, "Forward").
 import { z } from 'zod';
 import { Id, Key32 } from './common.js';
+import { HTTP_METHODS } from './methods.js';
 import { SecretName } from './secret.js';
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
+export { HTTP_METHODS };
 export const HttpMethod = z.enum(HTTP_METHODS);
 
 export const ParamValue = z.union([z.string(), z.number(), z.boolean()]);

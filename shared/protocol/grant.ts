@@ -3,25 +3,30 @@
 import { z } from 'zod';
 import { B64url, Id } from './common.js';
 import { HttpMethod, RequestTemplate } from './forward.js';
+import {
+  GRANT_DEFAULT_MAX_BODY,
+  GRANT_MAX_BODY_LIMIT,
+  GRANT_MAX_ORIGINS,
+  GRANT_MAX_PATHS,
+  GRANT_MAX_QUOTA,
+  GRANT_MAX_RATE,
+  GRANT_MAX_TEXT,
+  isPathPrefix,
+  isWebOrigin,
+} from '../policy/grant-input.js';
 import { SecretName } from './secret.js';
 
 export const GRANT_TOKEN_PREFIX = 'khg_';
-/** The body of a grant forward is capped by the relay's forward cap; this is the default. */
-export const GRANT_DEFAULT_MAX_BODY = 256 * 1024;
-export const GRANT_MAX_ORIGINS = 32;
+export { GRANT_DEFAULT_MAX_BODY, GRANT_MAX_ORIGINS };
 
 /** An exact web origin: scheme://host[:port], as `URL.origin` writes it (no path, no slash). */
 export const WebOrigin = z
   .string()
   .max(300)
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === s;
-    } catch {
-      return false;
-    }
-  }, 'must be an exact origin such as https://app.example (no path, no trailing slash)');
+  .refine(
+    isWebOrigin,
+    'must be an exact origin such as https://app.example (no path, no trailing slash)',
+  );
 
 /** A url path prefix: starts with '/', no dot segments, no query, fragment or backslash. */
 export const PathPrefix = z
@@ -29,13 +34,13 @@ export const PathPrefix = z
   .min(1)
   .max(512)
   .regex(/^\/[^?#\\\s]*$/, 'must start with / and have no query, fragment, space or backslash')
-  .refine((p) => !p.split('/').some((seg) => seg === '.' || seg === '..'), 'no dot segments');
+  .refine(isPathPrefix, 'no dot segments');
 
 export const LockedGrant = z.object({
   /** the site's identity provider's JWKS (https; http only for a KEYHOLE_ALLOW_PRIVATE host) */
   jwksUrl: z.url().max(2048),
-  issuer: z.string().min(1).max(512),
-  audience: z.string().min(1).max(512),
+  issuer: z.string().min(1).max(GRANT_MAX_TEXT),
+  audience: z.string().min(1).max(GRANT_MAX_TEXT),
 });
 
 /**
@@ -53,18 +58,14 @@ export const GrantPolicy = z.object({
   /** empty: every method the forward endpoint accepts */
   methods: z.array(HttpMethod).max(6),
   /** empty: any path inside the secret's allowed hosts */
-  paths: z.array(PathPrefix).max(32),
+  paths: z.array(PathPrefix).max(GRANT_MAX_PATHS),
   /** requests per minute per visitor (client IP, or `sub` of a locked grant) */
-  ratePerMinute: z.number().int().min(1).max(1_000_000).nullable(),
+  ratePerMinute: z.number().int().min(1).max(GRANT_MAX_RATE).nullable(),
   /** requests per UTC day for the whole grant, across every relay on the database */
-  quotaPerDay: z.number().int().min(1).max(1_000_000_000).nullable(),
+  quotaPerDay: z.number().int().min(1).max(GRANT_MAX_QUOTA).nullable(),
   /** ms since the epoch; null: until revoked */
   expiresAt: z.number().int().nullable(),
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(1)
-    .max(16 * 1024 * 1024),
+  maxBodyBytes: z.number().int().min(1).max(GRANT_MAX_BODY_LIMIT),
   locked: LockedGrant.nullable(),
   createdAt: z.number().int(),
 });
