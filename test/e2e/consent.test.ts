@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { approvalWindow, launchWithExtension, openPopup, popup } from './browser.js';
+import { approvalWindow, clickIn, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
 import { startMockApi, startPages } from './servers.js';
@@ -110,7 +110,9 @@ describe('issue #11: consent on exactly what is substituted', { timeout: 30_000 
     expect(await names.allTextContents()).toEqual(['openai', 'admin2']);
     const deny = approval.getByTestId('deny');
     await expect.poll(() => deny.isEnabled(), { timeout: 5_000 }).toBe(true);
-    await deny.click();
+    // The click closes the window (sometimes before the click call returns): clickIn allows that,
+    // but not a browser that closed.
+    await clickIn(b, approval, 'deny');
     expect(await result).toEqual({ code: 'USER_DENIED' });
     expect(JSON.stringify(mock.received)).not.toContain(ADMIN);
     expect(mock.received).toHaveLength(0);

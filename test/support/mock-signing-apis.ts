@@ -155,6 +155,33 @@ function verifyCoinbase(api: MockSigningApis, rec: SeenRequest): string | null {
   return same(want, header(rec, 'cb-access-sign') ?? '') ? null : 'bad signature';
 }
 
+/** The hmac config the mock exchange verifies: query + body signed, ms timestamp, signature last. */
+export function exchangeHmac(m: MockSigningApis) {
+  return {
+    key: m.exchange.secret,
+    message: '{query}{body}',
+    signatureQuery: 'signature',
+    timestampQuery: 'timestamp',
+    timestampUnit: 'ms' as const,
+    fields: { apiKey: m.exchange.apiKey },
+  };
+}
+
+/** The hmac config the Coinbase-style API verifies: base64 HMAC and a seconds timestamp in headers. */
+export function coinbaseHmac(m: MockSigningApis) {
+  return {
+    key: m.coinbase.secretB64,
+    keyEncoding: 'base64' as const,
+    algorithm: 'sha256' as const,
+    message: '{timestamp}{method}{path}{body}',
+    encoding: 'base64' as const,
+    signatureHeader: 'CB-ACCESS-SIGN',
+    timestampHeader: 'CB-ACCESS-TIMESTAMP',
+    timestampUnit: 's' as const,
+    fields: { key: m.coinbase.apiKey, passphrase: m.coinbase.passphrase },
+  };
+}
+
 export async function startMockSigningApis(host = '127.0.0.5'): Promise<MockSigningApis> {
   const valid = new Set<string>();
   const holder: { server?: Server; url: string } = { url: '' };
