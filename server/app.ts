@@ -22,7 +22,7 @@ import {
   matchGrantForward,
 } from './routes/grants/forward-handler.js';
 import { createGrantRoutes } from './routes/grants/index.js';
-import { handleForward, isForwardPost } from './routes/forward/node-handler.js';
+import { handleForward, isForwardPost } from './routes/forward/handler.js';
 import { createMetaRoutes } from './routes/meta/index.js';
 import { createTeamRoutes } from './routes/teams/index.js';
 import { createVaultRoutes } from './routes/vaults/index.js';

@@ -1,10 +1,13 @@
-// The forwarder's audit trail: one audit_log row per secret per forwarded request — who, which
-// secret, from which origin, to which host, method, status or error code, duration; never a value.
-// Rows are written in small batches off the hot path (one transaction per batch).
+// The forward audit trail, all of it: one audit_log row per secret per forwarded request — who,
+// which secret, from which origin, to which host, method, status or error code, duration; never a
+// value (docs/forward.md, "Audit"). ForwardAudit collects one request's rows as its steps learn
+// them; AuditWriter writes rows in small batches off the hot path (one transaction per batch).
 import { randomFillSync } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type pino from 'pino';
+import { KeyholeError } from '../../shared/errors.js';
+import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js';
 import type { AuditLogTable, Database } from '../db/schema.js';
 import type { StoreDialect } from '../db/store-types.js';
 
@@ -170,6 +173,89 @@ export class AuditWriter {
     if (this.pending.length > 0 && !this.timer) {
       this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
       this.timer.unref();
+    }
+  }
+}
+
+/** grant forwards: which grant, and the visitor's keyed hash */
+export interface GrantAudit {
+  grantId: string;
+  visitor: string | null;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host.slice(0, 300);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The audit of one forward request: one row per secret, for the vaults the account is known to be
+ * a member of. The steps tell it what they learn (the secrets, each item's own name, the host);
+ * the request's end writes the rows.
+ */
+export class ForwardAudit {
+  private readonly targets: Array<{ vaultId: string; secretName: string }> = [];
+  private readonly createdAt: number;
+  /** the destination's host once the url was parsed (saves parsing it again) */
+  private host: string | undefined;
+
+  constructor(
+    private readonly writer: AuditWriter,
+    private readonly accountId: string,
+    private readonly req: ForwardRequest,
+    /** performance.now() when the request's handling began: the rows' duration */
+    private readonly t0: number,
+    createdAt: number,
+    private readonly grant?: GrantAudit,
+  ) {
+    this.createdAt = createdAt;
+  }
+
+  /** The template passed its checks: every secret it names gets a row from now on. */
+  expectSecrets(refs: readonly SecretRef[]): void {
+    for (const ref of refs) this.targets.push({ vaultId: ref.vaultId, secretName: ref.name });
+  }
+
+  /** An item opened: its row carries the item's own, authenticated name. */
+  opened(ref: SecretRef, name: string): void {
+    const t = this.targets.find((a) => a.vaultId === ref.vaultId && a.secretName === ref.name);
+    if (t) t.secretName = name;
+  }
+
+  sendingTo(host: string): void {
+    this.host = host.slice(0, 300);
+  }
+
+  /**
+   * A refusal before anything was sent. A vault the account is not a member of is not "known":
+   * FORBIDDEN writes no row into someone else's log.
+   */
+  refused(err: unknown): void {
+    if (err instanceof KeyholeError && err.code !== 'FORBIDDEN') this.record(null, err.code);
+  }
+
+  record(status: number | null, errorCode: string | null, durationMs?: number): void {
+    if (this.targets.length === 0) return;
+    const host = this.host ?? hostOf(this.req.request.url);
+    const ms = durationMs ?? performance.now() - this.t0;
+    for (const t of this.targets) {
+      this.writer.record({
+        vaultId: t.vaultId,
+        accountId: this.accountId,
+        secretName: t.secretName,
+        origin: this.req.origin ?? null,
+        host,
+        method: this.req.request.method,
+        status,
+        errorCode,
+        durationMs: ms,
+        createdAt: this.createdAt,
+        grantId: this.grant?.grantId ?? null,
+        visitor: this.grant?.visitor ?? null,
+      });
     }
   }
 }

@@ -19,7 +19,7 @@ import {
   purgeExpired,
   renewLeases,
 } from '../db/forward-requests-repo.js';
-import type { PreparedForward } from './prepare.js';
+import type { PreparedForward } from './build-request.js';
 
 const LEASE_MS = 30_000;
 const RENEW_MS = 10_000;

@@ -6,6 +6,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { HotStatements, MemberItemRow } from '../db/hot-statements.js';
+import type { ForwardAudit } from './audit.js';
 
 export interface OpenedSecret {
   /** the name the request uses for it ($(secret:NAME)); the first one is $CLIENT_SECRET */
@@ -17,21 +18,11 @@ export interface OpenedSecret {
   keyHash: string;
 }
 
-/** A membership + item row looked up already (with the session); undefined row: not a member. */
-export interface PrefetchedRow {
-  row: MemberItemRow | undefined;
-}
-
-/** Loads one item the account may use: FORBIDDEN without live membership, SECRET_NOT_FOUND without a live item. */
-async function loadItemData(
-  hot: HotStatements,
-  accountId: string,
-  ref: SecretRef,
-  prefetched: PrefetchedRow | undefined,
-): Promise<string> {
-  const row = prefetched
-    ? prefetched.row
-    : await hot.findMemberItem(ref.vaultId, ref.itemId, accountId);
+/**
+ * The item row of one secret the account may use: FORBIDDEN without live membership (no row),
+ * SECRET_NOT_FOUND without a live item.
+ */
+function itemData(row: MemberItemRow | undefined): string {
   if (!row) throw new KeyholeError('FORBIDDEN', 'This account may not use secrets of that vault.');
   if (row.data === null || row.data === '' || Number(row.deleted) === 1) {
     throw new KeyholeError('SECRET_NOT_FOUND');
@@ -61,20 +52,29 @@ export function openItem(
   }
 }
 
-export async function openSecrets(
+/**
+ * Step "resolve items": opens every secret the request names, in order — membership, item,
+ * decryption with the item key the client sent. The first secret's row was looked up with the
+ * authorisation (`firstRow`, undefined: not a member); the others take one statement each. The
+ * item keys are dropped from the request whatever happens (strings cannot be wiped).
+ */
+export async function resolveSecrets(
   hot: HotStatements,
   accountId: string,
   refs: readonly SecretRef[],
-  onOpened?: (ref: SecretRef, payload: SecretPayload | null) => void,
-  /** the first ref's row, when it was looked up already */
-  first?: PrefetchedRow,
+  firstRow: MemberItemRow | undefined,
+  audit: ForwardAudit,
 ): Promise<OpenedSecret[]> {
   const out: OpenedSecret[] = [];
-  for (const [i, ref] of refs.entries()) {
-    const data = await loadItemData(hot, accountId, ref, i === 0 ? first : undefined);
-    const { payload, keyHash } = openItem(ref, data);
-    onOpened?.(ref, payload);
-    out.push({ name: ref.name, vaultId: ref.vaultId, itemId: ref.itemId, payload, keyHash });
+  try {
+    for (const [i, ref] of refs.entries()) {
+      const row = i === 0 ? firstRow : await hot.findMemberItem(ref.vaultId, ref.itemId, accountId);
+      const { payload, keyHash } = openItem(ref, itemData(row));
+      audit.opened(ref, payload.name);
+      out.push({ name: ref.name, vaultId: ref.vaultId, itemId: ref.itemId, payload, keyHash });
+    }
+  } finally {
+    for (const ref of refs) ref.itemKey = '';
   }
   return out;
 }

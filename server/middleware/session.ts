@@ -1,7 +1,7 @@
 // requireSession: `Authorization: Bearer <token>` → c.var.accountId and c.var.sessionTokenHash,
 // or 401 UNAUTHENTICATED for a missing, malformed, unknown, expired or revoked token.
 // POST /v1/forward checks the session itself, in the same statement as the membership and item
-// (routes/forward/core.ts), with bearerTokenHash() first.
+// (routes/forward/authenticate.ts), with bearerTokenHash() first.
 import type { MiddlewareHandler } from 'hono';
 import { KeyholeError } from '../../shared/errors.js';
 import { hotStatements, type HotStatements } from '../db/hot-statements.js';

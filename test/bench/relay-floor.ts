@@ -18,7 +18,7 @@ import { execute } from '../../server/forward/execute.js';
 import { createOutboundAgent } from '../../server/forward/outbound.js';
 import { nodeSink } from '../../server/forward/node-sink.js';
 import { SsrfGuard } from '../../server/forward/ssrf.js';
-import { readIncoming } from '../../server/routes/forward/core.js';
+import { readIncoming } from '../../server/routes/forward/read-body.js';
 
 const [upstream, dbPath] = process.argv.slice(2);
 if (!upstream || !dbPath) throw new Error('usage: relay-floor.ts UPSTREAM_ORIGIN SQLITE_PATH');

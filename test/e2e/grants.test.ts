@@ -197,7 +197,7 @@ describe('web SDK with no extension', { timeout: 60_000 }, () => {
     await page.close();
   });
 
-  it('the page gets the same error codes: UPSTREAM_ERROR with status, GRANT_INVALID, SECRET_NOT_FOUND, HOST_NOT_ALLOWED', async () => {
+  it('the page gets the same error codes: UPSTREAM_ERROR with status, GRANT_INVALID, SECRET_NOT_FOUND, ORIGIN_NOT_ALLOWED for a method outside the grant, HOST_NOT_ALLOWED', async () => {
     const page = await open(browser, originA);
     const cfg = { relay: w.relay.url, grants: { openai: grant.token } };
     const up = await request(page, cfg, { ...reflect(), url: `${w.api.url}/reflect?status=418` });
@@ -205,8 +205,9 @@ describe('web SDK with no extension', { timeout: 60_000 }, () => {
     expect(await request(page, cfg, { ...reflect(), clientSecretName: 'other' })).toMatchObject({
       code: 'SECRET_NOT_FOUND',
     });
+    // A limit of the grant (its methods) vs the secret's own allowed hosts (docs/protocol.md).
     expect(await request(page, cfg, { ...reflect(), method: 'DELETE' })).toMatchObject({
-      code: 'HOST_NOT_ALLOWED',
+      code: 'ORIGIN_NOT_ALLOWED',
     });
     expect(await request(page, cfg, { ...reflect(), url: `${w.other.url}/reflect` })).toMatchObject(
       {

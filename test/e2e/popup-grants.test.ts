@@ -40,6 +40,7 @@ async function shot(name: string): Promise<void> {
 const byId = (id: string) => pop.getByTestId(id);
 const fieldError = (field: string) =>
   pop.locator(`[data-testid="field-error"][data-field="${field}"]`);
+const openaiRow = () => pop.locator('[data-testid="secret-row"][data-name="openai"]');
 const grantRow = (id: string) => pop.locator(`[data-testid="grant-row"][data-id="${id}"]`);
 
 const sitePage = (relayUrl: string) => `<!doctype html><meta charset="utf-8"><title>site</title>
@@ -153,9 +154,7 @@ afterAll(async () => {
 
 describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
   it('the form points at each bad field, keeps what was typed, then creates the grant; the token is shown once', async () => {
-    await pop
-      .locator('[data-testid="secret-row"][data-name="openai"] [data-testid="grants"]')
-      .click();
+    await openaiRow().getByTestId('grants').click();
     await byId('grants-view').waitFor();
     await byId('no-grants').waitFor();
     await byId('grant-new').click();
@@ -268,6 +267,12 @@ describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
     expect(get.ok).toBe(false);
     expect(mock.received).toHaveLength(0);
     await page.close();
+
+    // Back in the list, the secret says it is published.
+    await byId('grants-back').click();
+    await openaiRow().locator('[data-testid="grant-count"][data-count="1"]').waitFor();
+    await openaiRow().getByTestId('grants').click();
+    await grantRow(grantId).waitFor();
   });
 
   it('revoke asks to confirm, then the page’s next call is refused', async () => {
@@ -290,6 +295,13 @@ describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
     expect(out).toMatchObject({ ok: false, code: 'GRANT_INVALID' });
     expect(mock.received).toHaveLength(0);
     await page.close();
+
+    // No live grant left: the row no longer says it is published.
+    await byId('grants-back').click();
+    await byId('add-secret').waitFor();
+    await expect.poll(() => openaiRow().getByTestId('grant-count').count()).toBe(0);
+    await openaiRow().getByTestId('grants').click();
+    await grantRow(grantId).waitFor();
   });
 
   it('a locked grant takes the identity provider; a relay that is down is explained and nothing typed is lost', async () => {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { planPageCall } from '../../extension/background/call-plan.js';
-import { precheck } from '../../server/forward/prepare.js';
+import { precheck } from '../../server/forward/precheck.js';
 import { buildOutgoing } from '../../server/forward/substitute.js';
 import { buildForwardRequest } from '../../shared/client/request.js';
 import type { VaultStore } from '../../shared/client/vault-store.js';

@@ -1,5 +1,5 @@
 // What the relay logs: one line per request, and never a token, key or ciphertext
-// (DESIGN.md, security invariant 3).
+// (docs/security-tests.md §3).
 import { describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
 import { fakeAccount } from '../support/account.js';

@@ -1,6 +1,6 @@
 // GET /v1/forward/requests/:id (docs/forward.md, "Queue and poll"). Mounted by createApp at
 // /v1/forward. POST /v1/forward itself has one handler, on Node's own request and response
-// (node-handler.ts, wired by createRelay): there is no Hono route for it.
+// (handler.ts, wired by createRelay): there is no Hono route for it.
 import { Hono } from 'hono';
 import { KeyholeError } from '../../../shared/errors.js';
 import type { AppDeps } from '../../deps.js';
