@@ -50,6 +50,35 @@ window.connect = connect;
 window.__sdk = true;
 </script>`;
 
+/** The `openai` secret's grants view (a test that runs alone opens it itself). */
+async function openGrantsView(): Promise<void> {
+  if ((await byId('grants-view').count()) > 0) return;
+  await pop
+    .locator('[data-testid="secret-row"][data-name="openai"] [data-testid="grants"]')
+    .click();
+  await byId('grants-view').waitFor();
+}
+
+/**
+ * The grant the first test creates through the form (the site may POST /echo, 10/min, 100/day),
+ * made here if that test did not run: each test runs alone too (`-t`).
+ */
+async function ensureGrant(): Promise<void> {
+  await openGrantsView();
+  if (grantId) return;
+  await byId('grant-new').click();
+  await byId('grant-origins').fill(siteOrigin);
+  await byId('grant-paths').fill('/echo');
+  await pop.locator('[data-testid="grant-method"][data-method="POST"]').check();
+  await byId('grant-rate').fill('10');
+  await byId('grant-quota').fill('100');
+  await byId('grant-create').click();
+  await byId('grant-created').waitFor({ timeout: 20_000 });
+  token = (await byId('grant-token').textContent()) ?? '';
+  grantId = (await byId('grant-created').getAttribute('data-id')) ?? '';
+  await byId('grant-token-done').click();
+}
+
 type Outcome = { ok: boolean; value?: unknown; code?: string; status?: number };
 
 /** In the page with no extension: connect with the grant, then one call to the mock API. */
@@ -91,12 +120,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
 
-  ext = await launchWithExtension();
-  await currentWorker(ext).evaluate(() =>
-    chrome.storage.local.set({
-      'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-    }),
-  );
+  ext = await launchWithExtension({ fastKdf: true });
   pop = await openPopup(ext);
   await pop.setViewportSize({ width: 380, height: 600 });
   await popup.signup(pop, relay.url, `grants-${Date.now()}@example.com`, 'owner horse battery');
@@ -212,6 +236,7 @@ describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
   });
 
   it('a page with no extension uses the token; the use is counted in the popup', async () => {
+    await ensureGrant();
     const page = await plain.newPage();
     await page.goto(siteOrigin);
     await page.waitForFunction(() => (window as unknown as { __sdk?: boolean }).__sdk === true);
@@ -251,6 +276,7 @@ describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
   });
 
   it('revoke asks to confirm, then the page’s next call is refused', async () => {
+    await ensureGrant();
     const row = grantRow(grantId);
     await row.getByTestId('grant-revoke').click();
     await expect(row.getByTestId('grant-revoke').textContent()).resolves.toContain('Really');
@@ -279,6 +305,7 @@ describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
   });
 
   it('a locked grant takes the identity provider; a relay that is down is explained and nothing typed is lost', async () => {
+    await openGrantsView();
     await byId('grant-new').click();
     await byId('grant-origins').fill('https://app.example');
     await byId('grant-locked').check();

@@ -7,7 +7,7 @@ import type { SecretRef } from '../../shared/protocol/forward.js';
 import { addSecret, pullAll, removeSecret } from '../../shared/client/index.js';
 import { createGrant } from '../../shared/client/grants.js';
 import { removeMember as removeTeamMember } from '../../shared/client/team.js';
-import { call, type Reply } from './relay-fixtures.js';
+import { call, type Reply } from './http.js';
 import { makeTeam, newDevice, type Device } from './team-fixtures.js';
 
 export interface MadeGrant {
