@@ -33,6 +33,8 @@ export interface SpawnRelayOptions {
   db?: string;
   env?: Record<string, string>;
   port?: number;
+  /** node flags before the script (e.g. --cpu-prof, which NODE_OPTIONS may not carry) */
+  nodeArgs?: string[];
 }
 
 export async function spawnRelay(opts: SpawnRelayOptions = {}): Promise<RelayProcess> {
@@ -46,7 +48,16 @@ export async function spawnRelay(opts: SpawnRelayOptions = {}): Promise<RelayPro
   const main = await bundleEntry('server');
   const child: ChildProcess = spawn(
     process.execPath,
-    [main, '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--db', db],
+    [
+      ...(opts.nodeArgs ?? []),
+      main,
+      '--port',
+      String(opts.port ?? 0),
+      '--host',
+      '127.0.0.1',
+      '--db',
+      db,
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, KEYHOLE_ALLOW_PRIVATE: '', ...opts.env },
