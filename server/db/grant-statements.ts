@@ -1,20 +1,16 @@
 // The statements every grant forward runs, prepared once (like hot-statements.ts for sessions):
-// the grant by its lookup hash together with its creator's live membership and the item (one
-// statement, no cache — a revocation, a removal or a deletion counts at the next request on every
-// relay), and the rate/quota counters (one statement on PostgreSQL, one transaction on SQLite).
+// the grant by its lookup hash together with its creator's live membership and the item — through
+// the relay cache (relay-cache.ts) when it is usable: the grant row, the membership and the item
+// are three entries that a revocation, a member's removal and the item's deletion each drop, on
+// every relay (cache-events.ts) — and the counters' block reservation (grant-counters.ts).
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
+import type { CachedGrant, RelayCache } from './relay-cache.js';
 import type { Store } from './store-types.js';
 
 export interface GrantRow {
-  id: string;
-  account_id: string;
-  vault_id: string;
-  item_id: string;
-  wrapped_item_key: string;
-  policy: string;
-  cors_origins: string;
-  revoked_at: number | string | null;
+  /** the grant's own row; the same object for every hit while it is cached */
+  grant: CachedGrant;
   /** null: the creator is no longer a live member of the vault */
   member_id: string | null;
   /** null: the item does not exist */
@@ -22,11 +18,12 @@ export interface GrantRow {
   deleted: number | null;
 }
 
-export interface CounterResult {
-  /** this visitor's requests in the current minute, this one included (null: no rate) */
-  rate: number | null;
-  /** the grant's requests today (null: no quota, or not counted because the rate refused) */
-  quota: number | null;
+/** One row of FIND: the grant's columns (CachedGrant but `revoked_at`), membership and item. */
+interface FlatRow extends Omit<CachedGrant, 'revoked'> {
+  revoked_at: number | string | null;
+  member_id: string | null;
+  data: string | null;
+  deleted: number | string | null;
 }
 
 const FIND = (p: (i: number) => string): string =>
@@ -42,40 +39,44 @@ const FIND = (p: (i: number) => string): string =>
 const CORS = (p: (i: number) => string): string =>
   `select cors_origins, revoked_at from grants where id = ${p(1)} limit 1`;
 
-const BUMP = (p: (i: number) => string, a: number): string =>
-  `insert into grant_counters (key, count, expires_at) values (${p(a)}, 1, ${p(a + 1)}) ` +
-  'on conflict (key) do update set count = grant_counters.count + 1 returning count';
+/**
+ * Reserves `want` uses of a counter in one statement, all or nothing: the row's count grows by
+ * `want` only while it stays within the limit; no row comes back when it would not.
+ */
+const RESERVE = (p: (i: number) => string): string =>
+  `insert into grant_counters (key, count, expires_at) values (${p(1)}, ${p(2)}, ${p(3)}) ` +
+  'on conflict (key) do update set count = grant_counters.count + excluded.count ' +
+  `where grant_counters.count + excluded.count <= ${p(4)} returning count`;
 
 const q = (): string => '?';
 const d = (i: number): string => `$${i}`;
 
-/** PostgreSQL: rate then quota in one round trip; the quota is not counted when the rate refuses. */
-const PG_BOTH =
-  `with r as (${BUMP(d, 1)}), ` +
-  'qq as (insert into grant_counters (key, count, expires_at) ' +
-  'select $3, 1, $4 where (select count from r) <= $5 ' +
-  'on conflict (key) do update set count = grant_counters.count + 1 returning count) ' +
-  'select (select count from r) as r, (select count from qq) as q';
-
 export interface GrantStatements {
   findByLookup(lookup: string): Promise<GrantRow | undefined>;
   corsOrigins(grantId: string): Promise<{ cors_origins: string; revoked_at: unknown } | undefined>;
-  /** counts one request; `rate`/`quota` undefined when the grant has none */
-  bump(
-    rate: { key: string; expiresAt: number; limit: number } | undefined,
-    quota: { key: string; expiresAt: number } | undefined,
-  ): Promise<CounterResult>;
+  /**
+   * Adds `want` (1 ≤ want ≤ limit) to the counter `key` if the sum stays ≤ `limit`: the new count,
+   * or null (nothing added) when it would not.
+   */
+  reserve(
+    key: string,
+    want: number,
+    limit: number,
+    expiresAt: number,
+    /** false: may be lost with a power cut (SQLite: no fsync) — rates, not quotas */
+    durable: boolean,
+  ): Promise<number | null>;
   /** deletes counters whose window has passed */
   purge(now: number): Promise<void>;
 }
 
-const cache = new WeakMap<Store, GrantStatements>();
+const built = new WeakMap<Store, GrantStatements>();
 
 export function grantStatements(store: Store): GrantStatements {
-  let s = cache.get(store);
+  let s = built.get(store);
   if (!s) {
     s = store.dialect === 'sqlite' && store.sqlite ? viaSqlite(store) : viaPg(store);
-    cache.set(store, s);
+    built.set(store, s);
   }
   return s;
 }
@@ -86,6 +87,60 @@ async function kyselyFirst<T>(
   params: unknown[],
 ): Promise<T | undefined> {
   return (await store.db.executeQuery<T>(CompiledQuery.raw(text, params))).rows[0];
+}
+
+function toRow(flat: FlatRow): GrantRow {
+  return {
+    grant: {
+      id: flat.id,
+      account_id: flat.account_id,
+      vault_id: flat.vault_id,
+      item_id: flat.item_id,
+      wrapped_item_key: flat.wrapped_item_key,
+      policy: flat.policy,
+      cors_origins: flat.cors_origins,
+      revoked: flat.revoked_at !== null,
+    },
+    member_id: flat.member_id,
+    data: flat.data,
+    deleted: flat.deleted === null ? null : Number(flat.deleted),
+  };
+}
+
+/** The grant row from the cache when its three entries are there, else from the store (and fills). */
+function cachedFind(
+  store: Store,
+  read: (lookup: string) => Promise<FlatRow | undefined>,
+): (lookup: string) => Promise<GrantRow | undefined> {
+  return async (lookup) => {
+    const cache: RelayCache | undefined = store.cache;
+    if (!cache?.usable()) {
+      const flat = await read(lookup);
+      return flat && toRow(flat);
+    }
+    const g = cache.grant(lookup);
+    if (g !== undefined && cache.isMember(g.vault_id, g.account_id)) {
+      const item = cache.item(g.vault_id, g.item_id);
+      if (item !== undefined) {
+        cache.hits++;
+        return { grant: g, member_id: g.account_id, data: item.data, deleted: item.deleted };
+      }
+    }
+    cache.misses++;
+    const epoch = cache.epoch;
+    const flat = await read(lookup);
+    if (!flat) return undefined;
+    const row = toRow(flat);
+    cache.putGrant(epoch, lookup, row.grant);
+    if (row.member_id !== null) {
+      cache.putMember(epoch, row.grant.vault_id, row.member_id);
+      cache.putItem(epoch, row.grant.vault_id, row.grant.item_id, {
+        data: row.data,
+        deleted: row.deleted,
+      });
+    }
+    return row;
+  };
 }
 
 function viaSqlite(store: Store): GrantStatements {
@@ -99,7 +154,8 @@ function viaSqlite(store: Store): GrantStatements {
     }
     return s;
   };
-  // Reads go through Kysely while a Kysely transaction holds the connection (hot-statements.ts).
+  // Statements go through Kysely while a Kysely transaction holds the connection
+  // (hot-statements.ts): they wait for it and never see its uncommitted rows.
   const first = <T>(text: string, params: unknown[]): Promise<T | undefined> => {
     if (sqlite.inTransaction || !sqlite.open) return kyselyFirst<T>(store, text, params);
     try {
@@ -108,46 +164,28 @@ function viaSqlite(store: Store): GrantStatements {
       return Promise.reject(err as Error);
     }
   };
-  let bumpTx: ((r: unknown, qu: unknown) => CounterResult) | undefined;
   return {
-    findByLookup: (lookup) => first<GrantRow>(FIND(q), [lookup]),
+    findByLookup: cachedFind(store, (lookup) => first<FlatRow>(FIND(q), [lookup])),
     corsOrigins: (id) => first(CORS(q), [id]),
-    async bump(rate, quota) {
-      if (!rate && !quota) return { rate: null, quota: null };
+    async reserve(key, want, limit, expiresAt, durable) {
+      const params = [key, want, expiresAt, limit];
+      let row: { count: number } | undefined;
       if (sqlite.inTransaction || !sqlite.open) {
-        // A Kysely transaction holds the connection: queue behind it.
-        let r: number | null = null;
-        let qn: number | null = null;
-        if (rate)
-          r = Number(
-            (await kyselyFirst<{ count: number }>(store, BUMP(q, 1), [rate.key, rate.expiresAt]))
-              ?.count,
-          );
-        if (quota && (r === null || r <= rate!.limit))
-          qn = Number(
-            (await kyselyFirst<{ count: number }>(store, BUMP(q, 1), [quota.key, quota.expiresAt]))
-              ?.count,
-          );
-        return { rate: r, quota: qn };
+        row = await kyselyFirst<{ count: number }>(store, RESERVE(q), params);
+      } else if (durable) {
+        // A quota's reservation is a promise to the owner: written like any other commit (a
+        // power cut that lost it would let its uses through again). One write per block.
+        row = prep(RESERVE(q)).get(...params) as { count: number } | undefined;
+      } else {
+        // A rate's window need not survive a power cut (a process crash, yes): no fsync.
+        sqlite.pragma('synchronous = normal');
+        try {
+          row = prep(RESERVE(q)).get(...params) as { count: number } | undefined;
+        } finally {
+          sqlite.pragma('synchronous = full');
+        }
       }
-      bumpTx ??= sqlite.transaction((ra: unknown, qa: unknown) => {
-        const rr = ra as { key: string; expiresAt: number; limit: number } | undefined;
-        const qq = qa as { key: string; expiresAt: number } | undefined;
-        const bump = prep(BUMP(q, 1));
-        const r = rr ? Number((bump.get(rr.key, rr.expiresAt) as { count: number }).count) : null;
-        const qn =
-          qq && (r === null || r <= rr!.limit)
-            ? Number((bump.get(qq.key, qq.expiresAt) as { count: number }).count)
-            : null;
-        return { rate: r, quota: qn };
-      });
-      // Counters need not survive a power cut (a process crash, yes): no fsync per request.
-      sqlite.pragma('synchronous = normal');
-      try {
-        return bumpTx(rate, quota);
-      } finally {
-        sqlite.pragma('synchronous = full');
-      }
+      return row === undefined ? null : Number(row.count);
     },
     async purge(now) {
       await store.db.deleteFrom('grant_counters').where('expires_at', '<', now).execute();
@@ -167,28 +205,19 @@ function viaPg(store: Store): GrantStatements {
     return r.rows[0] as T | undefined;
   };
   return {
-    findByLookup: (lookup) => first<GrantRow>('keyhole_grant_find', FIND(d), [lookup]),
+    findByLookup: cachedFind(store, (lookup) =>
+      first<FlatRow>('keyhole_grant_find', FIND(d), [lookup]),
+    ),
     corsOrigins: (id) => first('keyhole_grant_cors', CORS(d), [id]),
-    async bump(rate, quota) {
-      if (rate && quota) {
-        const row = await first<{ r: string | null; q: string | null }>(
-          'keyhole_grant_bump2',
-          PG_BOTH,
-          [rate.key, rate.expiresAt, quota.key, quota.expiresAt, rate.limit],
-        );
-        return {
-          rate: row?.r == null ? null : Number(row.r),
-          quota: row?.q == null ? null : Number(row.q),
-        };
-      }
-      const one = rate ?? quota;
-      if (!one) return { rate: null, quota: null };
-      const row = await first<{ count: string }>('keyhole_grant_bump1', BUMP(d, 1), [
-        one.key,
-        one.expiresAt,
+    async reserve(key, want, limit, expiresAt) {
+      // (PostgreSQL: every commit is durable.)
+      const row = await first<{ count: string }>('keyhole_grant_reserve', RESERVE(d), [
+        key,
+        want,
+        expiresAt,
+        limit,
       ]);
-      const n = Number(row?.count);
-      return rate ? { rate: n, quota: null } : { rate: null, quota: n };
+      return row === undefined ? null : Number(row.count);
     },
     async purge(now) {
       await store.db.deleteFrom('grant_counters').where('expires_at', '<', now).execute();

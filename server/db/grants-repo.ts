@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import { KeyholeError } from '../../shared/errors.js';
 import type { CreateGrantRequest, GrantSummary } from '../../shared/protocol/grant.js';
+import { invalidating } from './cache-events.js';
 import { isUniqueViolation } from './db-errors.js';
 import type { Database } from './schema.js';
 
@@ -122,7 +123,10 @@ export async function listGrants(db: Kysely<Database>, accountId: string): Promi
   }));
 }
 
-/** The creator, or an owner/admin of the vault, ends a grant; at once, on every relay (no cache). */
+/**
+ * The creator, or an owner/admin of the vault, ends a grant; at once, on every relay: the relays'
+ * caches drop the grant before and after the commit (cache-events.ts; NOTIFY on PostgreSQL).
+ */
 export async function revokeGrant(
   db: Kysely<Database>,
   accountId: string,
@@ -148,10 +152,12 @@ export async function revokeGrant(
       "Only the grant's creator or a vault owner/admin may revoke it.",
     );
   }
-  await db
-    .updateTable('grants')
-    .set({ revoked_at: now })
-    .where('id', '=', grantId)
-    .where('revoked_at', 'is', null)
-    .execute();
+  await invalidating(db, [{ kind: 'grant', grantId }], (tx) =>
+    tx
+      .updateTable('grants')
+      .set({ revoked_at: now })
+      .where('id', '=', grantId)
+      .where('revoked_at', 'is', null)
+      .execute(),
+  );
 }

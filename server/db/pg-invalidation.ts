@@ -8,8 +8,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type pino from 'pino';
-import { decodeEvents } from './cache-events.js';
-import type { RelayCache } from './relay-cache.js';
+import { ackTokens, decodeEvents } from './cache-events.js';
+import type { PeerAcks, RelayCache } from './relay-cache.js';
 
 export const PING_MS = 500;
 export const LEASE_MS = 3000;
@@ -24,7 +24,12 @@ export function channelFor(schema: string): string {
     : `keyhole_cache_${createHash('sha256').update(schema).digest('hex').slice(0, 32)}`;
 }
 
-export class PgInvalidation {
+/** The application_name of the listening connections of one channel (writers look them up). */
+export function listenerNameFor(channel: string): string {
+  return `keyhole-cache ${channel}`.slice(0, 63);
+}
+
+export class PgInvalidation implements PeerAcks {
   private client: pg.Client | undefined;
   private closed = false;
   private backoff = RECONNECT_MIN_MS;
@@ -36,6 +41,9 @@ export class PgInvalidation {
   private readonly pending = new Map<number, number>();
   /** the backend pid of the listening connection (tests cut it with pg_terminate_backend) */
   backendPid: number | undefined;
+  readonly listenerName: string;
+  /** writes of this relay waiting for other relays' acknowledgements, by token */
+  private readonly waiting = new Map<string, { pids: Set<number>; done: () => void }>();
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -44,6 +52,28 @@ export class PgInvalidation {
     private readonly logger: pino.Logger,
   ) {
     cache.channel = channel;
+    cache.peers = this;
+    this.listenerName = listenerNameFor(channel);
+  }
+
+  ownPid(): number | undefined {
+    return this.backendPid;
+  }
+
+  expect(token: string, pids: number[]): (ms: number) => Promise<void> {
+    let resolve!: () => void;
+    const acked = new Promise<void>((r) => (resolve = r));
+    const entry = { pids: new Set(pids), done: resolve };
+    this.waiting.set(token, entry);
+    return async (ms) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([acked, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+      } finally {
+        clearTimeout(timer);
+        this.waiting.delete(token);
+      }
+    };
   }
 
   /**
@@ -62,8 +92,8 @@ export class PgInvalidation {
     const client = new pg.Client({
       ...this.config,
       keepAlive: true,
-      // (how tests find this connection in pg_stat_activity to cut it)
-      application_name: `keyhole-cache ${this.channel}`.slice(0, 63),
+      // (how writers find every relay's listener to wait for, and tests find it to cut it)
+      application_name: this.listenerName,
     });
     this.client = client;
     client.on('notification', (msg) => this.onNotification(msg));
@@ -109,9 +139,27 @@ export class PgInvalidation {
       this.cache.extendLease(sentAt, LEASE_MS);
       return;
     }
+    if (payload.startsWith('k ')) {
+      // `k <token> <pid>`: a relay's listener applied a write of ours.
+      const [, token, pid] = payload.split(' ');
+      const w = this.waiting.get(token ?? '');
+      if (w === undefined) return;
+      w.pids.delete(Number(pid));
+      if (w.pids.size === 0) w.done();
+      return;
+    }
     const events = decodeEvents(payload);
     if (events === 'all') this.cache.invalidateAll();
     else this.cache.apply(events);
+    // Applied: tell the writer (after the drop, never before).
+    const client = this.client;
+    const pid = this.backendPid;
+    if (client === undefined || pid === undefined) return;
+    for (const token of ackTokens(payload)) {
+      client
+        .query('select pg_notify($1, $2)', [this.channel, `k ${token} ${pid}`])
+        .catch((err: unknown) => this.lost(client, err));
+    }
   }
 
   private lost(client: pg.Client, err: unknown): void {

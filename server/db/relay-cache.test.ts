@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeEvents, encodeEvent } from './cache-events.js';
 import { RelayCache } from './relay-cache.js';
 
-const limits = { sessions: 3, members: 3, items: 3, itemChars: 10 };
+const limits = { sessions: 3, members: 3, items: 3, itemChars: 10, grants: 3 };
 
 describe('RelayCache', () => {
   it('checks a session’s expiry on every use', () => {
@@ -50,6 +50,32 @@ describe('RelayCache', () => {
     expect(c.session('h', 0)).toBeUndefined();
   });
 
+  it('drops a grant by its id (cached by lookup hash), and every grant on invalidateAll', () => {
+    const c = new RelayCache(true, limits);
+    const g = (id: string) => ({
+      id,
+      account_id: 'a',
+      vault_id: 'v',
+      item_id: 'i',
+      wrapped_item_key: 'w',
+      policy: 'p',
+      cors_origins: '[]',
+      revoked: false,
+    });
+    c.putGrant(c.epoch, 'L1', g('g1'));
+    c.putGrant(c.epoch, 'L2', g('g2'));
+    c.apply([{ kind: 'grant', grantId: 'g1' }]);
+    expect(c.grant('L1')).toBeUndefined();
+    expect(c.grant('L2')?.id).toBe('g2');
+    // A fill whose read began before a revocation is dropped.
+    const epoch = c.epoch;
+    c.apply([{ kind: 'grant', grantId: 'g1' }]);
+    c.putGrant(epoch, 'L1', g('g1'));
+    expect(c.grant('L1')).toBeUndefined();
+    c.invalidateAll();
+    expect(c.grant('L2')).toBeUndefined();
+  });
+
   it('PostgreSQL: unusable until a listener grants a lease, and cleared when it lapses', () => {
     const c = new RelayCache(false, limits);
     expect(c.usable()).toBe(false);
@@ -69,6 +95,7 @@ describe('RelayCache', () => {
       { kind: 'member', vaultId: 'v', accountId: 'a' },
       { kind: 'item', vaultId: 'v', itemId: 'i' },
       { kind: 'account', accountId: 'a' },
+      { kind: 'grant', grantId: 'g' },
     ] as const;
     expect(decodeEvents(events.map(encodeEvent).join('\n'))).toEqual(events);
     expect(decodeEvents('s ab\nzz')).toBe('all');

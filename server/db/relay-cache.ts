@@ -77,6 +77,22 @@ export interface CachedSession {
   expiresAt: number;
 }
 
+/**
+ * A grant's row as stored (sealed policy and wrapped item key: nothing here opens anything),
+ * keyed by its lookup hash. Its creator's membership and its item are the member and item
+ * entries above, so a removal or a deletion drops what a grant forward needs too.
+ */
+export interface CachedGrant {
+  id: string;
+  account_id: string;
+  vault_id: string;
+  item_id: string;
+  wrapped_item_key: string;
+  policy: string;
+  cors_origins: string;
+  revoked: boolean;
+}
+
 export interface CachedItem {
   /** the envelope as stored (ciphertext); null when there is no such item */
   data: string | null;
@@ -89,7 +105,26 @@ export type CacheEvent =
   | { kind: 'member'; vaultId: string; accountId: string }
   | { kind: 'item'; vaultId: string; itemId: string }
   /** anything of this account (sessions and memberships) */
-  | { kind: 'account'; accountId: string };
+  | { kind: 'account'; accountId: string }
+  /** a grant's row (revoked) */
+  | { kind: 'grant'; grantId: string };
+
+/**
+ * PostgreSQL: how a write learns that every other relay has dropped what it changed
+ * (pg-invalidation.ts). Set by the listener; absent on SQLite (one relay).
+ */
+export interface PeerAcks {
+  /** the application_name of every relay's listening connection on this channel */
+  readonly listenerName: string;
+  /** this relay's listening backend, if it listens now */
+  ownPid(): number | undefined;
+  /**
+   * Registers a write's acknowledgement token, before its commit; the function returned resolves
+   * once each of `pids` has acknowledged it (applied the notification carrying it), or after `ms`
+   * — by then a relay that has not has lost its lease (fail closed) — and forgets the token.
+   */
+  expect(token: string, pids: number[]): (ms: number) => Promise<void>;
+}
 
 export interface RelayCacheLimits {
   sessions: number;
@@ -97,6 +132,7 @@ export interface RelayCacheLimits {
   items: number;
   /** total characters of cached envelopes */
   itemChars: number;
+  grants: number;
 }
 
 export const DEFAULT_CACHE_LIMITS: RelayCacheLimits = {
@@ -104,6 +140,7 @@ export const DEFAULT_CACHE_LIMITS: RelayCacheLimits = {
   members: 20_000,
   items: 20_000,
   itemChars: 32 * 1024 * 1024,
+  grants: 20_000,
 };
 
 const pair = (a: string, b: string): string => `${a} ${b}`;
@@ -112,6 +149,7 @@ export class RelayCache {
   private readonly sessions: Lru<CachedSession>;
   private readonly members: Lru<true>;
   private readonly items: Lru<CachedItem>;
+  private readonly grants: Lru<CachedGrant>;
   /** bumped by every invalidation: a fill whose read began before it is dropped */
   private epochValue = 0;
   /** performance.now() until which the entries are known to be current (Infinity on SQLite) */
@@ -125,11 +163,14 @@ export class RelayCache {
     limits: RelayCacheLimits = DEFAULT_CACHE_LIMITS,
     /** the NOTIFY channel (PostgreSQL), set by the listener; writes publish on it */
     public channel?: string,
+    /** the listener's acknowledgements (PostgreSQL) */
+    public peers?: PeerAcks,
   ) {
     this.validUntil = alwaysValid ? Infinity : 0;
     this.sessions = new Lru(limits.sessions, Infinity, () => 0);
     this.members = new Lru(limits.members, Infinity, () => 0);
     this.items = new Lru(limits.items, limits.itemChars, (v) => v.data?.length ?? 0);
+    this.grants = new Lru(limits.grants, Infinity, () => 0);
   }
 
   get epoch(): number {
@@ -157,6 +198,7 @@ export class RelayCache {
     this.sessions.clear();
     this.members.clear();
     this.items.clear();
+    this.grants.clear();
   }
 
   /** The live session behind a token hash: undefined when unknown or expired at `now`. */
@@ -176,6 +218,11 @@ export class RelayCache {
     return this.items.get(pair(vaultId, itemId));
   }
 
+  /** A grant by the lookup hash of its token (revoked ones too: a revocation is final). */
+  grant(lookup: string): CachedGrant | undefined {
+    return this.grants.get(lookup);
+  }
+
   /** Fills, each only if no invalidation happened since `epoch` (when the read began). */
   putSession(epoch: number, tokenHash: string, s: CachedSession): void {
     if (epoch === this.epochValue) this.sessions.set(tokenHash, s);
@@ -187,6 +234,10 @@ export class RelayCache {
 
   putItem(epoch: number, vaultId: string, itemId: string, item: CachedItem): void {
     if (epoch === this.epochValue) this.items.set(pair(vaultId, itemId), item);
+  }
+
+  putGrant(epoch: number, lookup: string, grant: CachedGrant): void {
+    if (epoch === this.epochValue) this.grants.set(lookup, grant);
   }
 
   /** Drops what the events name (and bumps the epoch, so racing fills are dropped too). */
@@ -209,11 +260,20 @@ export class RelayCache {
           this.members.deleteWhere((_v, key) => key.endsWith(suffix));
           break;
         }
+        case 'grant':
+          // Keyed by lookup hash; revocations are rare enough for a scan.
+          this.grants.deleteWhere((g) => g.id === e.grantId);
+          break;
       }
     }
   }
 
-  get size(): { sessions: number; members: number; items: number } {
-    return { sessions: this.sessions.size, members: this.members.size, items: this.items.size };
+  get size(): { sessions: number; members: number; items: number; grants: number } {
+    return {
+      sessions: this.sessions.size,
+      members: this.members.size,
+      items: this.items.size,
+      grants: this.grants.size,
+    };
   }
 }

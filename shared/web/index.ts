@@ -1,5 +1,5 @@
 // The web SDK (`GET /v1/web.js`, package export `keyhole/web`): a site's own secret for every
-// visitor, through a grant (DESIGN.md "Grants"). Same API and error codes as the extension's
+// visitor, through a grant (docs/protocol.md, "Grants"). Same API and error codes as the extension's
 // bridge; with `byok: true` the visitor's extension is used first when it may use that name.
 // Dependency-free at runtime (bundled by server/routes/web/ with esbuild): no libsodium, no zod.
 import { decodeBase64url, encodeBase64url } from '../crypto/base64url.js';
@@ -149,13 +149,24 @@ export function connect(options: ConnectOptions): KeyholeWeb {
     }
     const code = res.headers.get('keyhole-error');
     if (code) {
-      let detail: { code?: unknown; status?: number; body?: unknown } = {};
+      let detail: {
+        code?: unknown;
+        status?: number;
+        body?: unknown;
+        message?: unknown;
+        retryAfter?: unknown;
+      } = {};
       try {
         detail = ((await res.json()) as { error?: typeof detail }).error ?? {};
       } catch {
         // the header says enough
       }
-      throw webError(code, { status: detail.status, body: detail.body });
+      throw webError(code, {
+        status: detail.status,
+        body: detail.body,
+        message: detail.message,
+        retryAfter: detail.retryAfter ?? res.headers.get('retry-after'),
+      });
     }
     return res;
   }

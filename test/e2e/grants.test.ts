@@ -10,8 +10,8 @@ import { initCrypto } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 import { makeGrant, type MadeGrant } from '../support/grant-fixtures.js';
-import { call } from '../support/relay-fixtures.js';
-import { CHROMIUM, currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
+import { call } from '../support/http.js';
+import { CHROMIUM, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 
 const OWNER_SECRET = 'sk-owner-' + 'Zq81LmVt40Rk';
@@ -197,7 +197,7 @@ describe('web SDK with no extension', { timeout: 60_000 }, () => {
     await page.close();
   });
 
-  it('the page gets the same error codes: UPSTREAM_ERROR with status, GRANT_INVALID, SECRET_NOT_FOUND, HOST_NOT_ALLOWED', async () => {
+  it('the page gets the same error codes: UPSTREAM_ERROR with status, GRANT_INVALID, SECRET_NOT_FOUND, ORIGIN_NOT_ALLOWED for a method outside the grant, HOST_NOT_ALLOWED', async () => {
     const page = await open(browser, originA);
     const cfg = { relay: w.relay.url, grants: { openai: grant.token } };
     const up = await request(page, cfg, { ...reflect(), url: `${w.api.url}/reflect?status=418` });
@@ -205,8 +205,9 @@ describe('web SDK with no extension', { timeout: 60_000 }, () => {
     expect(await request(page, cfg, { ...reflect(), clientSecretName: 'other' })).toMatchObject({
       code: 'SECRET_NOT_FOUND',
     });
+    // A limit of the grant (its methods) vs the secret's own allowed hosts (docs/protocol.md).
     expect(await request(page, cfg, { ...reflect(), method: 'DELETE' })).toMatchObject({
-      code: 'HOST_NOT_ALLOWED',
+      code: 'ORIGIN_NOT_ALLOWED',
     });
     expect(await request(page, cfg, { ...reflect(), url: `${w.other.url}/reflect` })).toMatchObject(
       {
@@ -252,12 +253,7 @@ describe('web SDK with the extension (byok)', { timeout: 90_000 }, () => {
   let ext: ExtensionBrowser;
 
   beforeAll(async () => {
-    ext = await launchWithExtension();
-    await currentWorker(ext).evaluate(() =>
-      chrome.storage.local.set({
-        'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-      }),
-    );
+    ext = await launchWithExtension({ fastKdf: true });
     const pop = await openPopup(ext);
     await popup.signup(pop, w.relay.url, `byok-${Date.now()}@example.com`, 'visitor horse battery');
     await popup.addSecret(pop, {

@@ -4,7 +4,11 @@ import { request } from 'undici';
 import { newGrantToken, randomBytes, sealGrant, fromBase64url } from '../../shared/crypto/index.js';
 import type { GrantPolicy } from '../../shared/protocol/grant.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { call, type Reply } from './relay-fixtures.js';
+import { addSecret, pullAll, removeSecret } from '../../shared/client/index.js';
+import { createGrant } from '../../shared/client/grants.js';
+import { removeMember as removeTeamMember } from '../../shared/client/team.js';
+import { call, type Reply } from './http.js';
+import { makeTeam, newDevice, type Device } from './team-fixtures.js';
 
 export interface MadeGrant {
   id: string;
@@ -117,4 +121,50 @@ export async function preflight(
   await res.body.dump();
   const acao = res.headers['access-control-allow-origin'];
   return { status: res.statusCode, acao: typeof acao === 'string' ? acao : undefined };
+}
+
+/**
+ * A team whose `member` made a grant of a team secret with the real client (the owner's side of
+ * a grant, docs/protocol.md "Grants"): for the ends of a grant that other writes cause — the secret deleted, the
+ * member removed — made through a relay, as users make them.
+ */
+export async function teamGrant(
+  relayUrl: string,
+  allowedHost: string,
+  origin = 'https://app.example',
+): Promise<{
+  owner: Device;
+  member: Device;
+  vaultId: string;
+  grant: { id: string; token: string };
+  deleteSecret: () => Promise<void>;
+  removeMember: () => Promise<void>;
+}> {
+  const owner = await newDevice(relayUrl, 'grant-owner');
+  const member = await newDevice(relayUrl, 'grant-member');
+  const vaultId = await makeTeam(owner, `grants-${Date.now().toString(36)}`, [[member, 'member']]);
+  await addSecret(member.relay, member.store, vaultId, {
+    name: 'team-api',
+    type: 'bearer',
+    value: 'sk-team-grant-77aa01',
+    allowedHosts: [allowedHost],
+    allowedOrigins: [],
+    description: '',
+  });
+  const made = await createGrant(member.relay, member.store, vaultId, 'team-api', {
+    origins: [origin],
+  });
+  return {
+    owner,
+    member,
+    vaultId,
+    grant: { id: made.id, token: made.token },
+    deleteSecret: async () => {
+      await removeSecret(member.relay, member.store, vaultId, 'team-api');
+    },
+    removeMember: async () => {
+      await pullAll(owner.relay, owner.store);
+      await removeTeamMember(owner.relay, owner.store, vaultId, member.email);
+    },
+  };
 }

@@ -19,7 +19,9 @@ import { KeyholeError } from '../../../shared/errors.js';
 import { GrantForwardRequest, type GrantPolicy } from '../../../shared/protocol/grant.js';
 import type { ForwardRequest } from '../../../shared/protocol/forward.js';
 import { clientIpOfNode } from '../../auth/client-ip.js';
+import { GrantCounters } from '../../db/grant-counters.js';
 import { grantStatements, type GrantRow, type GrantStatements } from '../../db/grant-statements.js';
+import type { CachedGrant } from '../../db/relay-cache.js';
 import { getOrCreateServerSecret } from '../../db/meta-repo.js';
 import type { AppDeps } from '../../deps.js';
 import { sendError, toRelayError } from '../../http/on-error.js';
@@ -43,10 +45,17 @@ export function matchGrantForward(req: IncomingMessage): string | null {
   return m ? m[1]! : null;
 }
 
-/** One per relay: the statements, the ID-token verifier, the visitor-hash key. */
+/** One per relay: the statements, the counters, the ID-token verifier, the visitor-hash key. */
 export class GrantForwarding {
   readonly statements: GrantStatements;
+  readonly counters: GrantCounters;
   readonly idTokens: IdTokenVerifier;
+  /**
+   * Policies already opened, per cached grant row. The row is cached by the lookup hash of the
+   * token, so only the same token reaches it; a revocation or any change drops the row, and with
+   * it this entry. No key is kept: the item key is unwrapped again for every request.
+   */
+  readonly opened = new WeakMap<CachedGrant, GrantPolicy>();
   private secret: Promise<Buffer> | undefined;
   private lastPurge = 0;
 
@@ -55,6 +64,8 @@ export class GrantForwarding {
     readonly deps: AppDeps,
   ) {
     this.statements = grantStatements(deps.store);
+    // One relay per SQLite file (relay-lock.ts); several may share PostgreSQL.
+    this.counters = new GrantCounters(this.statements.reserve, deps.store.dialect === 'sqlite');
     this.idTokens = new IdTokenVerifier(core.forwarder.agent, deps.config.allowPrivate, core.now);
   }
 
@@ -75,6 +86,7 @@ export class GrantForwarding {
   maybePurge(now: number): void {
     if (now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;
+    this.counters.purge(now);
     this.statements.purge(now).catch((err: unknown) => {
       this.deps.logger.warn({ err }, 'grant counter purge failed');
     });
@@ -164,7 +176,9 @@ function parseToken(header: string | undefined, grantId: string): GrantToken {
 }
 
 /** The sealed policy, opened and checked against the row it came in (no moved or widened policy). */
-function openPolicy(token: GrantToken, row: GrantRow): GrantPolicy {
+function openPolicy(gf: GrantForwarding, token: GrantToken, row: CachedGrant): GrantPolicy {
+  const known = gf.opened.get(row);
+  if (known !== undefined) return known;
   let policy: GrantPolicy;
   try {
     policy = openGrantPolicy(token.grantKey, token.grantId, row.policy);
@@ -178,6 +192,7 @@ function openPolicy(token: GrantToken, row: GrantRow): GrantPolicy {
   ) {
     throw grantInvalid();
   }
+  gf.opened.set(row, policy);
   return policy;
 }
 
@@ -198,16 +213,17 @@ async function serve(
   const now = core.now();
   gf.maybePurge(now);
 
-  const row = await gf.statements.findByLookup(token.lookup);
-  if (!row) throw grantInvalid();
+  const found: GrantRow | undefined = await gf.statements.findByLookup(token.lookup);
+  if (!found) throw grantInvalid();
+  const row = found.grant;
   const origin = req.headers.origin;
   // Answers about a known grant are readable by its origins (its row's copy until the sealed
   // policy is open): a page learns GRANT_INVALID rather than a bare network error.
   if (origin !== undefined && originsOf(row.cors_origins).includes(origin))
     allowOrigin(res, origin);
-  if (row.revoked_at !== null || row.member_id === null) throw grantInvalid();
-  if (row.data === null || row.data === '' || Number(row.deleted) === 1) throw grantInvalid();
-  const policy = openPolicy(token, row);
+  if (row.revoked || found.member_id === null) throw grantInvalid();
+  if (found.data === null || found.data === '' || found.deleted === 1) throw grantInvalid();
+  const policy = openPolicy(gf, token, row);
   res.removeHeader('access-control-allow-origin');
   if (origin !== undefined && originAllowed(policy, origin)) allowOrigin(res, origin);
   checkExpiry(policy, now);
@@ -230,7 +246,14 @@ async function serve(
     });
     throw err;
   };
-  if (!originAllowed(policy, origin)) refuse(new KeyholeError('ORIGIN_NOT_ALLOWED'));
+  if (!originAllowed(policy, origin)) {
+    refuse(
+      new KeyholeError(
+        'ORIGIN_NOT_ALLOWED',
+        "This site's origin is not one of the grant's: its owner can make a grant for it (keyhole grant create --origin).",
+      ),
+    );
+  }
   if (Buffer.byteLength(text) > policy.maxBodyBytes) {
     refuse(new KeyholeError('PAYLOAD_TOO_LARGE', 'The request is larger than this grant allows.'));
   }
@@ -290,7 +313,7 @@ async function serve(
       {
         accountId: row.account_id,
         req: req2,
-        firstRow: { account_id: row.account_id, data: row.data, deleted: row.deleted },
+        firstRow: { account_id: row.account_id, data: found.data, deleted: found.deleted },
       },
       res,
       t0,
@@ -302,25 +325,26 @@ async function serve(
           checkPath(policy, prepared.outgoing.dest);
           const minute = Math.floor(now / MINUTE);
           const day = Math.floor(now / DAY);
-          const counted = await gf.statements.bump(
-            rate === null
-              ? undefined
-              : {
-                  key: `r:${grantId}:${visitor}:${minute}`,
-                  expiresAt: (minute + 2) * MINUTE,
-                  limit: rate,
-                },
-            quota === null ? undefined : { key: `q:${grantId}:${day}`, expiresAt: (day + 2) * DAY },
-          );
-          if (rate !== null && (counted.rate ?? 0) > rate) {
-            throw new KeyholeError('RATE_LIMITED', 'Too many requests from this visitor.', {
-              retryAfter: ((minute + 1) * MINUTE - now) / 1000,
-            });
+          const counters = gf.counters;
+          if (rate !== null) {
+            const key = `r:${grantId}:${visitor}:${minute}`;
+            const taken = counters.take('rate', key, rate, (minute + 2) * MINUTE, now);
+            if (!(taken === true || (taken !== false && (await taken)))) {
+              throw new KeyholeError('RATE_LIMITED', 'Too many requests from this visitor.', {
+                retryAfter: ((minute + 1) * MINUTE - now) / 1000,
+              });
+            }
           }
-          if (quota !== null && (counted.quota ?? 0) > quota) {
-            throw new KeyholeError('RATE_LIMITED', "This grant's daily quota is used up.", {
-              retryAfter: ((day + 1) * DAY - now) / 1000,
-            });
+          // Counted only once the rate let the request through: one visitor over its rate
+          // cannot use up everyone's quota.
+          if (quota !== null) {
+            const key = `q:${grantId}:${day}`;
+            const taken = counters.take('quota', key, quota, (day + 2) * DAY, now);
+            if (!(taken === true || (taken !== false && (await taken)))) {
+              throw new KeyholeError('RATE_LIMITED', "This grant's daily quota is used up.", {
+                retryAfter: ((day + 1) * DAY - now) / 1000,
+              });
+            }
           }
         },
       },
