@@ -43,6 +43,8 @@ export interface SpawnRelayOptions {
   /** further environment; wins over the options above */
   env?: Record<string, string>;
   port?: number;
+  /** node flags before the script (e.g. --cpu-prof, which NODE_OPTIONS may not carry) */
+  nodeArgs?: string[];
 }
 
 const FOR_LOAD_ENV = { KEYHOLE_LOG_LEVEL: 'warn', KEYHOLE_SIGNUPS_PER_IP: '100000' };
@@ -58,7 +60,16 @@ export async function spawnRelay(opts: SpawnRelayOptions = {}): Promise<RelayPro
   const main = await bundleEntry('server');
   const child: ChildProcess = spawn(
     process.execPath,
-    [main, '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--db', db],
+    [
+      ...(opts.nodeArgs ?? []),
+      main,
+      '--port',
+      String(opts.port ?? 0),
+      '--host',
+      '127.0.0.1',
+      '--db',
+      db,
+    ],
     {
       cwd: ROOT,
       env: {
