@@ -1,4 +1,4 @@
-// The relay's configuration: environment variables (DESIGN.md, "Relay configuration") → RelayConfig.
+// The relay's configuration: environment variables (docs/protocol.md, "Running the relay") → RelayConfig.
 import { loadForwardConfig, type ForwardConfig } from './forward/forward-config.js';
 
 export interface Argon2Params {

@@ -2,7 +2,7 @@
 // Codes are stable: tests, pages and scripts match on them. Messages are for people and never
 // carry secret material, stack traces or echoed input.
 
-/** Codes a page can receive from `clientSecretRequest()` (DESIGN.md, "Page API"). */
+/** Codes a page can receive from `clientSecretRequest()` (docs/extension.md, "Page API"). */
 export const PAGE_ERROR_CODES = [
   'VAULT_LOCKED',
   'SECRET_NOT_FOUND',
@@ -18,7 +18,7 @@ export const PAGE_ERROR_CODES = [
   'UPSTREAM_TIMEOUT',
   'UPSTREAM_ERROR',
   'REQUEST_EXPIRED',
-  // grants (DESIGN.md "Grants"): the web SDK's extra codes
+  // grants (docs/protocol.md, "POST /v1/grants/:id/forward"): the web SDK's extra codes
   'GRANT_INVALID', // unknown, revoked or expired grant (or its secret or owner is gone)
   'LOGIN_REQUIRED', // a locked grant without a valid ID token
   'PLACEMENT_NOT_ALLOWED', // a placeholder stands where its secret may not be placed

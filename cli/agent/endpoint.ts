@@ -15,6 +15,7 @@ import { KeyholeError, HTTP_STATUS, toErrorBody } from '../../shared/errors.js';
 import { parseAllowedHost } from '../../shared/policy/allowed-hosts.js';
 import { listPlaceholders } from '../../shared/policy/placeholders.js';
 import {
+  CONNECTION_HEADERS,
   HTTP_METHODS,
   RELAY_ERROR_HEADER,
   type HttpMethod,
@@ -31,14 +32,8 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Request headers never passed on: framing and routing are ours, credentials are replaced. */
 const DROPPED = new Set<string>([
+  ...CONNECTION_HEADERS,
   'host',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'te',
-  'trailer',
-  'upgrade',
   'expect',
   'accept-encoding',
   'cookie', // a local tool's cookie jar is not the API's business; the relay drops Set-Cookie too
@@ -47,13 +42,7 @@ const DROPPED = new Set<string>([
 ]);
 
 /** Response headers not copied back: framing (we re-frame) and the already decoded encoding. */
-const DROPPED_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'content-encoding',
-]);
+const DROPPED_RESPONSE = new Set<string>([...CONNECTION_HEADERS, 'content-encoding']);
 
 export interface EndpointOptions {
   access: AgentAccess;

@@ -2,6 +2,7 @@
 // (it decrypts the items) is replaced by `[masked:NAME]`, also when split across chunks. A net,
 // not the boundary: the child never receives a secret in the first place (docs/cli.md).
 import { Transform, type TransformCallback } from 'node:stream';
+import { basicPair, secretStrings } from '../../shared/client/secret-strings.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -13,66 +14,11 @@ export const HOLD_MS = 200;
 /** Values shorter than this are not masked: they would hit ordinary words. */
 const MIN_LENGTH = 6;
 
-/** Payload keys whose strings are never secret (policy, names, algorithm choices, endpoints). */
-const PUBLIC_KEYS = new Set([
-  'name',
-  'type',
-  'allowedHosts',
-  'allowedOrigins',
-  'description',
-  'agent',
-  'placement',
-  'place',
-  'grant',
-  'tokenUrl',
-  'clientId',
-  'scope',
-  'region',
-  'service',
-  'accessKeyId',
-  'algorithm',
-  'keyEncoding',
-  'encoding',
-  'message',
-  'signatureHeader',
-  'signatureQuery',
-  'timestampHeader',
-  'timestampQuery',
-  'issuer',
-  'subject',
-  'audience',
-  'appId',
-  'installationId',
-  'baseUrl',
-  'username',
-  'client_email',
-  'client_id',
-  'token_uri',
-  'auth_uri',
-  'project_id',
-  'universe_domain',
-  'auth_provider_x509_cert_url',
-  'client_x509_cert_url',
-]);
-
-/** Every string of a secret worth masking, and the forms it may be printed in. */
+/** Every string of a secret worth masking (secret-strings.ts), and the forms it may be printed in. */
 export function maskValues(payload: SecretPayload): string[] {
-  const raw: string[] = [];
-  // Template fields are all secret whatever their names; elsewhere PUBLIC_KEYS are skipped.
-  const walk = (value: unknown, key: string, depth: number, anyKey: boolean): void => {
-    if (depth > 8 || (!anyKey && PUBLIC_KEYS.has(key))) return;
-    if (typeof value === 'string') raw.push(value);
-    else if (Array.isArray(value)) for (const v of value) walk(v, key, depth + 1, anyKey);
-    else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value)) {
-        walk(v, k, depth + 1, anyKey || (depth === 0 && k === 'fields'));
-      }
-    }
-  };
-  walk(payload, '', 0, false);
-  if (payload.type === 'basic' && payload.password) {
-    raw.push(`${payload.username ?? ''}:${payload.password}`);
-  }
+  const raw = secretStrings(payload);
+  const pair = basicPair(payload);
+  if (pair !== undefined && payload.password) raw.push(pair);
   const out = new Set<string>();
   for (const value of raw) {
     for (const form of forms(value)) if (form.length >= MIN_LENGTH) out.add(form);

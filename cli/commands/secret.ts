@@ -140,7 +140,7 @@ async function add(argv: string[]): Promise<number> {
   if (!fields) throw new UsageError('No value: pipe the secret on stdin.');
 
   const placement = checkPlaces(values.place) ?? defaultPlacement(type) ?? undefined;
-  // DESIGN "Placement": plain and template secrets go only where their owner lists — a new one
+  // docs/forward.md, "Placement": plain and template secrets go only where their owner lists — a new one
   // with no list could be placed nowhere, so say so now rather than at the first request.
   if (!placement && (type === 'plain' || type === 'template')) {
     throw new UsageError(

@@ -139,5 +139,15 @@ export async function handleGrantUi(
     case 'grant-revoke':
       await revokeGrant(relay, req.id);
       return { id: req.id };
+    case 'grant-counts': {
+      const counts: Record<string, number> = {};
+      const t = now();
+      for (const g of await listGrants(relay, store)) {
+        if (effectiveGrantState(g.state, g.policy?.expiresAt, t) !== 'live') continue;
+        const key = `${g.vaultId}/${g.itemId}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return counts;
+    }
   }
 }

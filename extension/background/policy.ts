@@ -1,16 +1,9 @@
 // The background's decisions about a page call, as pure functions: who is calling (from the
-// browser's `sender`, never from the message), and whether a request may go (DESIGN.md step 3).
+// browser's `sender`, never from the message), and whether a request may go (docs/extension.md, "Before anything leaves").
 import { KeyholeError } from '../../shared/errors.js';
-import {
-  checkDestination,
-  findPlaceholders,
-  resolveRef,
-  templateHasPlaceholder,
-} from '../../shared/policy/index.js';
-import { HTTP_METHODS, RequestTemplate } from '../../shared/protocol/forward.js';
+import { HTTP_METHODS } from '../../shared/protocol/forward.js';
 import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import type { FetchTemplate } from '../bridge/messages.js';
 
 /** The parts of chrome.runtime.MessageSender we judge by. */
 export interface SenderLike {
@@ -91,18 +84,6 @@ export function decideAccess(
   return deniedBefore ? 'refuse' : 'ask';
 }
 
-/** A page's Skapi params, validated; errors in the order of DESIGN.md step 3 (host, placeholder, shape). */
-export interface PageRequest {
-  name: string;
-  template: RequestTemplate;
-  poll?: number;
-  expires?: number;
-  queue?: string;
-  stream: boolean;
-}
-
-const MAX_PARAMS_BYTES = 1024 * 1024;
-
 /** The secret name a call asks for, or INVALID_REQUEST. */
 export function requestedName(params: Record<string, unknown>): string {
   const name = params.clientSecretName;
@@ -111,61 +92,9 @@ export function requestedName(params: Record<string, unknown>): string {
   return name;
 }
 
-function stringifyHeaders(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value))
-    out[k] = typeof v === 'number' || typeof v === 'boolean' ? String(v) : v;
-  return out;
-}
-
-/** Parse and check Skapi params against one secret's allowed hosts. */
-export function checkPageRequest(
-  params: Record<string, unknown>,
-  allowedHosts: readonly string[],
-  /** the named secret signs the request (sigv4, hmac): no placeholder needed */
-  signs = false,
-): PageRequest {
-  const name = requestedName(params);
-  if (typeof params.url !== 'string') throw new KeyholeError('INVALID_REQUEST');
-  checkDestination(params.url, allowedHosts);
-  const method = typeof params.method === 'string' ? params.method.toUpperCase() : 'GET';
-  const parsed = RequestTemplate.safeParse({
-    url: params.url,
-    method,
-    headers: stringifyHeaders(params.headers ?? {}),
-    data: params.data,
-    params: params.params,
-  });
-  const loose = {
-    url: params.url,
-    headers: (typeof params.headers === 'object' && params.headers !== null
-      ? params.headers
-      : {}) as Record<string, string>,
-    data: params.data,
-    params: (typeof params.params === 'object' && params.params !== null
-      ? params.params
-      : undefined) as Record<string, string> | undefined,
-  };
-  if (!signs && !templateHasPlaceholder(parsed.success ? parsed.data : loose))
-    throw new KeyholeError('PLACEHOLDER_MISSING');
-  if (!parsed.success) throw new KeyholeError('INVALID_REQUEST');
-  let size: number;
-  try {
-    size = JSON.stringify(params).length;
-  } catch {
-    // A page can post what JSON cannot hold (BigInt, cycles) through structured clone.
-    throw new KeyholeError('INVALID_REQUEST');
-  }
-  if (size > MAX_PARAMS_BYTES) throw new KeyholeError('PAYLOAD_TOO_LARGE');
-  return { name, template: parsed.data, stream: params.stream === true, ...pageOptions(params) };
-}
-
 /** Skapi's poll / expires / queue, validated (INVALID_REQUEST): nothing here depends on a secret. */
-export function pageOptions(
-  params: Record<string, unknown>,
-): Pick<PageRequest, 'poll' | 'expires' | 'queue'> {
-  const out: Pick<PageRequest, 'poll' | 'expires' | 'queue'> = {};
+export function pageOptions(params: Record<string, unknown>): ForwardOptions {
+  const out: ForwardOptions = {};
   if (params.poll !== undefined) {
     if (typeof params.poll !== 'number' || !Number.isFinite(params.poll) || params.poll < 0) {
       throw new KeyholeError('INVALID_REQUEST');
@@ -207,44 +136,6 @@ export function describeDestination(
   }
   const m = typeof method === 'string' ? method.toUpperCase() : 'GET';
   return { host, method: (HTTP_METHODS as readonly string[]).includes(m) ? m : 'GET' };
-}
-
-/** Secret names a keyhole.fetch() template refers to, in order of first use (`$(secret:NAME[.field])`). */
-export function fetchSecretNames(
-  t: FetchTemplate,
-  knownNames: readonly string[],
-): { refs: string[]; names: string[] } {
-  const texts = [t.url, ...Object.values(t.headers), t.body ?? ''];
-  const refs: string[] = [];
-  for (const text of texts)
-    for (const tok of findPlaceholders(text))
-      if (tok.ref && !refs.includes(tok.ref)) refs.push(tok.ref);
-  const names: string[] = [];
-  for (const ref of refs) {
-    // An unknown name stays as written: the caller answers ORIGIN_NOT_ALLOWED for it.
-    const name = resolveRef(ref, knownNames)?.name ?? ref;
-    if (!names.includes(name)) names.push(name);
-  }
-  return { refs, names };
-}
-
-/** Validate a keyhole.fetch() template against every secret it uses. */
-export function checkFetchTemplate(
-  t: FetchTemplate,
-  payloads: readonly SecretPayload[],
-): RequestTemplate {
-  if (typeof t.url !== 'string') throw new KeyholeError('INVALID_REQUEST');
-  for (const p of payloads) checkDestination(t.url, p.allowedHosts);
-  const parsed = RequestTemplate.safeParse({
-    url: t.url,
-    method: typeof t.method === 'string' ? t.method.toUpperCase() : 'GET',
-    headers: t.headers,
-    data: t.body,
-  });
-  if (!parsed.success) throw new KeyholeError('INVALID_REQUEST');
-  if (!templateHasPlaceholder(parsed.data)) throw new KeyholeError('PLACEHOLDER_MISSING');
-  if ((t.body?.length ?? 0) > MAX_PARAMS_BYTES) throw new KeyholeError('PAYLOAD_TOO_LARGE');
-  return parsed.data;
 }
 
 export type ForwardOptions = Pick<ForwardRequest, 'queue' | 'expires' | 'poll'>;

@@ -1,5 +1,5 @@
-// The popup's requests, served by the background. Every action except reading the state counts
-// as real use for the idle lock (an open popup alone does not).
+// The popup's requests, served by the background. Every action counts as real use for the idle
+// lock except what the popup reads by itself when it opens (an open popup alone does not).
 import { KeyholeError } from '../../shared/errors.js';
 import type { UiRequest, UiResult, UiState } from '../ui/protocol.js';
 import { forgetDenied, listDenied } from './denied.js';
@@ -10,6 +10,12 @@ import { DEFAULT_RELAY_URL, DEFAULT_SETTINGS, getSettings, KEYS, setLocal } from
 import type { Settings } from './storage.js';
 import { handleTeamUi, isTeamUiRequest } from './team-handlers.js';
 import type { VaultService } from './vault-service.js';
+
+/**
+ * What the popup reads by itself when it opens (the state, the vault menu, which secrets have
+ * grants): not the user's activity, or merely opening the popup would keep the vault unlocked.
+ */
+const PASSIVE: ReadonlySet<string> = new Set(['state', 'team-list', 'grant-counts']);
 
 export interface UiDeps {
   vault: VaultService;
@@ -58,7 +64,7 @@ function clampSettings(s: Partial<Settings>, current: Settings): Settings {
 
 async function run(deps: UiDeps, req: UiRequest): Promise<unknown> {
   const { vault } = deps;
-  if (req.ui !== 'state') {
+  if (!PASSIVE.has(req.ui)) {
     resetActivityThrottle();
     await touchActivity();
   }

@@ -1,4 +1,4 @@
-// The page API in the MAIN world: window.clientSecretRequest and window.keyhole (DESIGN.md "Page API").
+// The page API in the MAIN world: window.clientSecretRequest and window.keyhole (docs/extension.md, "Page API").
 // Each call opens its own MessageChannel; the request travels on the port, never through window.
 import { KEYHOLE_VERSION } from '../../shared/version.js';
 import { formToParams } from './form.js';

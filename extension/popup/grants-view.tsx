@@ -141,12 +141,7 @@ export function GrantsView(props: {
           }}
         />
       ) : (
-        <Button
-          variant="primary"
-          icon="plus"
-          testid="grant-new"
-          onClick={() => (setMade(null), setCreating(true))}
-        >
+        <Button variant="primary" icon="plus" testid="grant-new" onClick={() => setCreating(true)}>
           New grant
         </Button>
       )}

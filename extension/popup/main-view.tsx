@@ -52,7 +52,10 @@ export function MainView(props: {
   const [view, setView] = useState<View>({ kind: 'main' });
   const [vaults, setVaults] = useState<TeamVaultView[]>([]);
   const [selected, setSelected] = useState<string | undefined>();
+  const [grantCounts, setGrantCounts] = useState<Record<string, number>>({});
   const act = useAction(state.relayUrl);
+  // Which secrets are published to sites; a failure only leaves the tags out (sync tells why).
+  const loadGrantCounts = () => void send('grant-counts', {}).then(setGrantCounts, () => undefined);
 
   const loadVaults = async () => {
     const list = await send('team-list', {});
@@ -61,6 +64,7 @@ export function MainView(props: {
   };
   useEffect(() => {
     void act.run('Loading vaults…', loadVaults, 'sync');
+    loadGrantCounts();
   }, []);
   useEffect(() => {
     if (selected && vaults.length && !vaults.some((v) => v.id === selected)) setSelected(undefined);
@@ -93,7 +97,10 @@ export function MainView(props: {
         secret={view.secret}
         role={roleIn(view.secret.vaultId)}
         relayUrl={state.relayUrl}
-        onBack={() => setView({ kind: 'main' })}
+        onBack={() => {
+          setView({ kind: 'main' });
+          loadGrantCounts();
+        }}
       />
     );
   }
@@ -122,6 +129,7 @@ export function MainView(props: {
                   await loadVaults().catch(() => undefined);
                   // A failed sync is told by the status line (unreachable / expired), not an error box.
                   onState(await send('sync', {}).catch(() => send('state', {})));
+                  loadGrantCounts();
                 },
                 'sync',
               )
@@ -220,6 +228,7 @@ export function MainView(props: {
               relayUrl={state.relayUrl}
               onEdit={() => setView({ kind: 'edit', secret: s })}
               onGrants={() => setView({ kind: 'grants', secret: s })}
+              liveGrants={grantCounts[`${s.vaultId}/${s.itemId}`]}
               onState={onState}
             />
           ))

@@ -206,7 +206,7 @@ export function checkDraft(d: SecretDraft, editing: boolean): DraftCheck {
   if (d.description.length > 1000) return bad('description', 'At most 1000 characters.');
   secret.description = d.description;
 
-  // Placement (DESIGN.md "Placement"): listed entries, else the type's default; plain and template
+  // Placement (docs/forward.md, "Placement"): listed entries, else the type's default; plain and template
   // have none, so a new one must say where (an edit that leaves it blank keeps what is stored).
   const places = splitList(d.placement);
   for (const p of places) {

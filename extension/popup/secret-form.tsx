@@ -3,7 +3,7 @@
 import type { JSX } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { SecretSummary } from '../background/vault-service.js';
-import { Button, ErrorBox, Field, invalidProps, Notice, Progress } from '../ui/parts.js';
+import { Button, ErrorBox, Field, invalidProps, ListField, Notice, Progress } from '../ui/parts.js';
 import type { TeamVaultView } from '../ui/team-protocol.js';
 import { send } from '../ui/send.js';
 import type { UiState } from '../ui/protocol.js';
@@ -292,23 +292,16 @@ export function SecretForm(props: {
         />
       ) : null}
 
-      <Field
+      <ListField
         id="hosts"
         label="Allowed hosts"
         hint="One per line: api.example.com, host:port, *.example.com, or http(s)://host/path. No scheme means https only."
         problem={problem}
-      >
-        <textarea
-          {...invalidProps('hosts', problem)}
-          class="mono"
-          data-testid="secret-hosts"
-          rows={2}
-          spellcheck={false}
-          value={draft.hosts}
-          placeholder="api.example.com"
-          onInput={(e) => set('hosts', e.currentTarget.value)}
-        />
-      </Field>
+        testid="secret-hosts"
+        value={draft.hosts}
+        placeholder="api.example.com"
+        onInput={(v) => set('hosts', v)}
+      />
       {privateList.length ? (
         <Notice kind="warn" icon="alert" testid="private-host-hint">
           {privateList.join(', ')} {privateList.length > 1 ? 'are' : 'is'} on this machine or a
@@ -316,40 +309,26 @@ export function SecretForm(props: {
           <code>KEYHOLE_ALLOW_PRIVATE={privateList.join(',')}</code>.
         </Notice>
       ) : null}
-      <Field
+      <ListField
         id="origins"
         label="Sites allowed without asking"
         hint="Origins such as https://app.example.com, one per line. Other sites are asked in a window."
         problem={problem}
-      >
-        <textarea
-          {...invalidProps('origins', problem)}
-          class="mono"
-          data-testid="secret-origins"
-          rows={2}
-          spellcheck={false}
-          value={draft.origins}
-          placeholder="https://app.example.com"
-          onInput={(e) => set('origins', e.currentTarget.value)}
-        />
-      </Field>
-      <Field
+        testid="secret-origins"
+        value={draft.origins}
+        placeholder="https://app.example.com"
+        onInput={(v) => set('origins', v)}
+      />
+      <ListField
         id="placement"
         label="May be placed in"
         hint="One per line: header:Authorization, header:X-Api-Key, query:key, body:auth.token (a JSON or form field) or url. Blank: Authorization for bearer, basic and OAuth; a plain or template secret must say."
         problem={problem}
-      >
-        <textarea
-          {...invalidProps('placement', problem)}
-          class="mono"
-          data-testid="secret-placement"
-          rows={2}
-          spellcheck={false}
-          value={draft.placement}
-          placeholder="header:Authorization"
-          onInput={(e) => set('placement', e.currentTarget.value)}
-        />
-      </Field>
+        testid="secret-placement"
+        value={draft.placement}
+        placeholder="header:Authorization"
+        onInput={(v) => set('placement', v)}
+      />
       <Field id="description" label="Note (optional)" problem={problem}>
         <input
           {...invalidProps('description', problem)}

@@ -30,6 +30,8 @@ export function SecretRow(props: {
   onEdit(): void;
   /** open this secret's grants (docs/extension.md "Grants") */
   onGrants(): void;
+  /** live grants: every visitor of those sites may use this secret */
+  liveGrants?: number | undefined;
   onState(s: UiState): void;
 }): JSX.Element {
   const s = props.secret;
@@ -98,6 +100,16 @@ export function SecretRow(props: {
         <span class="name">{s.name}</span>
         <span class="tag">{s.type}</span>
         <span class="tag vault">{s.vaultName}</span>
+        {props.liveGrants ? (
+          <span
+            class="tag grant"
+            data-testid="grant-count"
+            data-count={props.liveGrants}
+            title="Live grants: every visitor of those sites may use this secret"
+          >
+            {props.liveGrants === 1 ? '1 grant' : `${props.liveGrants} grants`}
+          </span>
+        ) : null}
       </div>
       {s.conflict ? (
         <p class="warn small">Conflict copy: both versions were kept. Compare, then delete one.</p>

@@ -2,7 +2,12 @@
 // background/grant-handlers.ts; the policy is read from the owner copy sealed under the vault key.
 import type { GrantInput } from '../../shared/policy/grant-input.js';
 
-export const GRANT_UI_KINDS = ['grant-list', 'grant-create', 'grant-revoke'] as const;
+export const GRANT_UI_KINDS = [
+  'grant-list',
+  'grant-create',
+  'grant-revoke',
+  'grant-counts',
+] as const;
 export type GrantUiKind = (typeof GRANT_UI_KINDS)[number];
 
 export interface GrantView {
@@ -40,6 +45,8 @@ export interface GrantUiProtocol {
     result: { grant: GrantView; token: string };
   };
   'grant-revoke': { args: { id: string }; result: { id: string } };
+  /** live grants per secret (`vaultId/itemId` → count), for the secret list: which are published */
+  'grant-counts': { args: object; result: Record<string, number> };
 }
 
 export type GrantUiRequest = {

@@ -33,6 +33,33 @@ export function Field(props: {
   );
 }
 
+/** A list typed one entry per line (hosts, origins, placements): a Field around a mono textarea. */
+export function ListField(props: {
+  id: string;
+  label: ComponentChildren;
+  hint?: ComponentChildren;
+  problem?: Problem | null;
+  testid: string;
+  value: string;
+  placeholder: string;
+  onInput: (value: string) => void;
+}): JSX.Element {
+  return (
+    <Field id={props.id} label={props.label} hint={props.hint} problem={props.problem}>
+      <textarea
+        {...invalidProps(props.id, props.problem)}
+        class="mono"
+        data-testid={props.testid}
+        rows={2}
+        spellcheck={false}
+        value={props.value}
+        placeholder={props.placeholder}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </Field>
+  );
+}
+
 /** aria props for an input whose field may hold the current problem */
 export function invalidProps(id: string, problem: Problem | null | undefined) {
   const bad = problem?.field === id;

@@ -10,7 +10,8 @@ import { KeyholeError } from '../../shared/errors.js';
 import type { RelayConfig } from '../config.js';
 import type { Store } from '../db/store-types.js';
 
-function limiter(
+/** A limiter in the shared rate_limits table on PostgreSQL, in memory on SQLite (one relay a file). */
+export function rateLimiter(
   store: Store,
   keyPrefix: string,
   points: number,
@@ -31,15 +32,16 @@ function limiter(
   return new RateLimiterMemory(opts);
 }
 
-function limited(res: RateLimiterRes): KeyholeError {
-  return new KeyholeError('RATE_LIMITED', undefined, {
+/** RATE_LIMITED with the seconds until the next point frees up (at least 1). */
+export function rateLimited(res: RateLimiterRes, message?: string): KeyholeError {
+  return new KeyholeError('RATE_LIMITED', message, {
     retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
   });
 }
 
 async function assertUnder(rl: RateLimiterAbstract, key: string): Promise<void> {
   const res = await rl.get(key);
-  if (res && res.consumedPoints >= rl.points) throw limited(res);
+  if (res && res.consumedPoints >= rl.points) throw rateLimited(res);
 }
 
 async function spend(rl: RateLimiterAbstract, key: string): Promise<void> {
@@ -57,14 +59,14 @@ export class Throttle {
   private readonly signupsByIp: RateLimiterAbstract;
 
   constructor(store: Store, config: RelayConfig) {
-    this.failsByAccount = limiter(
+    this.failsByAccount = rateLimiter(
       store,
       'login_acct',
       config.loginFailsPerAccount,
       config.loginWindowSec,
     );
-    this.failsByIp = limiter(store, 'login_ip', config.loginFailsPerIp, config.loginWindowSec);
-    this.signupsByIp = limiter(store, 'signup_ip', config.signupsPerIp, 3600);
+    this.failsByIp = rateLimiter(store, 'login_ip', config.loginFailsPerIp, config.loginWindowSec);
+    this.signupsByIp = rateLimiter(store, 'signup_ip', config.signupsPerIp, 3600);
   }
 
   /** Before any argon2 work: refuse if this email or this IP has failed too often. */
@@ -86,7 +88,7 @@ export class Throttle {
     try {
       await this.signupsByIp.consume(ip);
     } catch (err) {
-      if (err instanceof RateLimiterRes) throw limited(err);
+      if (err instanceof RateLimiterRes) throw rateLimited(err);
       throw err;
     }
   }

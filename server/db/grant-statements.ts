@@ -18,14 +18,8 @@ export interface GrantRow {
   deleted: number | null;
 }
 
-interface FlatRow {
-  id: string;
-  account_id: string;
-  vault_id: string;
-  item_id: string;
-  wrapped_item_key: string;
-  policy: string;
-  cors_origins: string;
+/** One row of FIND: the grant's columns (CachedGrant but `revoked_at`), membership and item. */
+interface FlatRow extends Omit<CachedGrant, 'revoked'> {
   revoked_at: number | string | null;
   member_id: string | null;
   data: string | null;

@@ -1,4 +1,5 @@
-// One exchange with the one retry DESIGN.md promises for oauth, jwt and github-app: when the API
+// One exchange with the one retry promised for oauth, jwt and github-app (docs/forward.md,
+// "Signing and minting secrets": a 401 refreshes once and retries once): when the API
 // answers 401 to a token, the token is dropped from its cache, a fresh one is fetched or minted,
 // and the request is sent once more. The 401 never reaches the caller unless the retry is not
 // possible; the second answer, whatever it is, is passed on.

@@ -2,7 +2,7 @@
 // (docs/forward.md, "Headers").
 import type { IncomingHttpHeaders } from 'node:http';
 import { KeyholeError } from '../../shared/errors.js';
-import { RELAY_ERROR_HEADER } from '../../shared/protocol/forward.js';
+import { CONNECTION_HEADERS, RELAY_ERROR_HEADER } from '../../shared/protocol/forward.js';
 
 /** RFC 9110 §5.6.2 token: the only characters a header name may have. */
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -15,15 +15,9 @@ const BAD_VALUE_RE = /[\u0000-\u0008\u000a-\u001f\u007f]/;
  * (hop-by-hop, framing and routing), and Accept-Encoding is replaced by `identity` so that the
  * answer can be scrubbed.
  */
-const DROPPED_REQUEST = new Set([
+const DROPPED_REQUEST = new Set<string>([
+  ...CONNECTION_HEADERS,
   'host',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'te',
-  'trailer',
-  'upgrade',
   'expect',
   'http2-settings',
   'accept-encoding',
@@ -55,14 +49,8 @@ export function assertHeaderValue(value: string): void {
  * headers about the upstream origin that would bind the relay's origin (HSTS, Alt-Svc), and the
  * relay's own error header (an upstream must not pose as the relay).
  */
-const DROPPED_RESPONSE = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'te',
-  'trailer',
-  'upgrade',
+const DROPPED_RESPONSE = new Set<string>([
+  ...CONNECTION_HEADERS,
   'proxy-authenticate',
   'proxy-connection',
   'set-cookie',

@@ -6,7 +6,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import { checkDestination } from '../../shared/policy/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { TokenCache, tokenKey } from './token-cache.js';
-import { toKeyholeError } from './upstream-errors.js';
+import { postToken } from './token-endpoint.js';
 
 type OAuthConfig = NonNullable<SecretPayload['oauth']>;
 
@@ -17,7 +17,6 @@ export interface TokenSource {
   payload: SecretPayload;
 }
 
-const MAX_TOKEN_ANSWER = 64 * 1024;
 /** A token answer without expires_in is trusted for this long. */
 const DEFAULT_LIFETIME_SEC = 300;
 
@@ -82,51 +81,17 @@ export class OAuthTokens {
     const basic = Buffer.from(
       `${encodeURIComponent(cfg.clientId)}:${encodeURIComponent(cfg.clientSecret)}`,
     ).toString('base64');
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await this.dispatcher.request({
-        origin: dest.url.origin,
-        path: `${dest.url.pathname}${dest.url.search}`,
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${basic}`,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-          'accept-encoding': 'identity',
-        },
-        body: form.toString(),
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw toKeyholeError(err);
-    }
-    let text = '';
-    try {
-      for await (const chunk of res.body) {
-        text += (chunk as Buffer).toString('utf8');
-        if (text.length > MAX_TOKEN_ANSWER)
-          throw new KeyholeError('UPSTREAM_ERROR', 'The token endpoint answer is too large.');
-      }
-    } catch (err) {
-      res.body.destroy();
-      throw err instanceof KeyholeError ? err : toKeyholeError(err);
-    }
-    if (res.statusCode < 200 || res.statusCode > 299) {
-      // The answer body is not passed on: a token endpoint may echo what it was sent.
-      throw new KeyholeError(
-        'UPSTREAM_ERROR',
-        `The oauth token endpoint answered ${res.statusCode}.`,
-        { status: res.statusCode },
-      );
-    }
-    let parsed: { access_token?: unknown; expires_in?: unknown };
-    try {
-      parsed = JSON.parse(text) as typeof parsed;
-    } catch {
-      throw new KeyholeError('UPSTREAM_ERROR', 'The oauth token endpoint did not answer JSON.');
-    }
+    const parsed = await postToken(
+      this.dispatcher,
+      dest,
+      {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      form.toString(),
+      this.timeoutMs,
+      'oauth token endpoint',
+    );
     if (typeof parsed.access_token !== 'string' || parsed.access_token === '') {
       throw new KeyholeError('UPSTREAM_ERROR', 'The oauth token endpoint gave no access_token.');
     }

@@ -1,5 +1,5 @@
 // SSRF guard: which addresses the relay may connect to, and one vetted DNS resolution per connection
-// (docs/forward.md, "SSRF guard"; DESIGN.md invariant 4).
+// (docs/forward.md, "SSRF guard"; docs/security-tests.md §4).
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';

@@ -64,7 +64,9 @@ export function buildOutgoing(
   lookup: Lookup,
   before: Destination = parseDestination(template.url),
 ): OutgoingRequest {
-  const dest = parseDestination(substituteUrl(template, lookup));
+  const url = substituteUrl(template, lookup);
+  // The same text parses to the same destination: parsed again only when substitution changed it.
+  const dest = url === template.url ? before : parseDestination(url);
   // Placeholders are refused before the path, so this cannot differ — checked anyway (invariant 2).
   if (
     dest.scheme !== before.scheme ||

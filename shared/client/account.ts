@@ -1,5 +1,5 @@
 // Signup and login on the client side: every key is made or opened here; the relay only ever sees
-// the auth key, public keys and ciphertext (DESIGN.md, "Key hierarchy").
+// the auth key, public keys and ciphertext (docs/vault-format.md §2, "Key hierarchy").
 import {
   assertKdfParams,
   generateSignKeyPair,

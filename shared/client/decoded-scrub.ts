@@ -9,6 +9,8 @@
 // backslash is decoded leniently (JSON escapes); if the decoded text holds a secret, the
 // candidate is replaced by the escaped, scrubbed text. Everything else passes byte for byte
 // (binary answers too: `"` and `\` never occur inside a UTF-8 multi-byte character).
+import { basicPair, secretStrings } from './secret-strings.js';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 export const DECODED_REDACTED = '[REDACTED]';
@@ -200,64 +202,17 @@ export class DecodedScrubber {
   }
 }
 
-/**
- * The secret values in a payload the client holds (every string leaf except the fields known
- * not to be secret), plus the encodings the relay substitutes (basic: `user:pass` and its
- * base64). Used to build a DecodedScrubber for a call.
- */
-const NOT_SECRET = new Set([
-  'name',
-  'type',
-  'allowedHosts',
-  'allowedOrigins',
-  'description',
-  'placement',
-  'place',
-  'review',
-  'grant',
-  'tokenUrl',
-  'clientId',
-  'scope',
-  'username',
-  'region',
-  'service',
-  'algorithm',
-  'keyEncoding',
-  'encoding',
-  'message',
-  'signatureHeader',
-  'signatureQuery',
-  'timestampHeader',
-  'timestampQuery',
-  'issuer',
-  'subject',
-  'audience',
-  'baseUrl',
-  'appId',
-  'installationId',
-  'accessKeyId',
-]);
 /** Shorter strings would redact ordinary text in answers (a value that short is no secret). */
 const MIN_SECRET = 4;
 
+/**
+ * The secret values in a payload the client holds (secret-strings.ts), plus the encodings the
+ * relay substitutes (basic: `user:pass` and its base64). Used to build a DecodedScrubber for a call.
+ */
 export function payloadSecrets(payload: unknown): string[] {
-  const out: string[] = [];
-  const walk = (v: unknown, key: string, depth: number) => {
-    if (depth > 8) return;
-    if (typeof v === 'string') {
-      if (v.length >= MIN_SECRET && !NOT_SECRET.has(key)) out.push(v);
-    } else if (Array.isArray(v)) {
-      for (const x of v) walk(x, key, depth + 1);
-    } else if (typeof v === 'object' && v !== null) {
-      for (const [k, x] of Object.entries(v)) if (!NOT_SECRET.has(k)) walk(x, k, depth + 1);
-    }
-  };
-  walk(payload, '', 0);
-  const p = payload as { type?: unknown; username?: unknown; password?: unknown };
-  if (p.type === 'basic' && typeof p.password === 'string') {
-    const pair = `${typeof p.username === 'string' ? p.username : ''}:${p.password}`;
-    out.push(pair, bytesToBase64(encoder.encode(pair)));
-  }
+  const out = secretStrings(payload).filter((v) => v.length >= MIN_SECRET);
+  const pair = basicPair(payload);
+  if (pair !== undefined) out.push(pair, bytesToBase64(encoder.encode(pair)));
   return out;
 }
 

@@ -125,7 +125,7 @@ export async function revokeGrant(relay: RelayClient, grantId: string): Promise<
   await relay.request('DELETE', `/v1/grants/${grantId}`, z.object({ revoked: z.boolean() }));
 }
 
-/** `30s`, `15m`, `12h`, `7d` → milliseconds (DESIGN.md "CLI": DURATION). */
+/** `30s`, `15m`, `12h`, `7d` → milliseconds (docs/cli.md, `keyhole grant create`: `--expires D`). */
 export function parseDuration(text: string): number {
   const ms = durationMs(text);
   if (ms === null)

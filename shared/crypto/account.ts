@@ -1,11 +1,19 @@
 // Account keys (§4): signup bundle, login key derivation, unlocking, personal vault key wrapping.
 import type { KeyholeError } from '../errors.js';
-import { bytesEqual, fromBase64url, randomBytes, toBase64url, wipe } from './bytes.js';
-import { KEY_BYTES, openEnvelope, sealEnvelope } from './envelope.js';
+import {
+  assertBytes,
+  bytesEqual,
+  fromBase64url,
+  randomBytes,
+  toBase64url,
+  wipe,
+  type RandomSource,
+} from './bytes.js';
+import { KEY_BYTES, NONCE_BYTES, openKey, sealEnvelopeWithNonce } from './envelope.js';
 import { decryptionFailed } from './failures.js';
 import { deriveMasterKey, deriveSubkeys, newKdfParams } from './kdf.js';
 import { generateKeyPair } from './sealed-key.js';
-import { generateSignKeyPair, unwrapSignKey, wrapSignKey } from './signing.js';
+import { generateSignKeyPair, unwrapSignKey, wrapSignKeyWith } from './signing.js';
 import { lib } from './sodium.js';
 import type { Bytes, KdfParams, KeyBundle, UnlockedAccount } from './types.js';
 
@@ -28,26 +36,38 @@ export function createAccountKeys(
   password: string,
   kdf: KdfParams = newKdfParams(),
 ): { authKey: Bytes; bundle: KeyBundle; unlocked: UnlockedAccount } {
+  return createAccountKeysWith(randomBytes, accountId, password, kdf);
+}
+
+/** createAccountKeys with its keys and nonces drawn from `random` (test/vectors/generate.ts). */
+export function createAccountKeysWith(
+  random: RandomSource,
+  accountId: string,
+  password: string,
+  kdf: KdfParams,
+): { authKey: Bytes; bundle: KeyBundle; unlocked: UnlockedAccount } {
   if (typeof accountId !== 'string') throw new TypeError('accountId must be a string');
   const { authKey, wrappingKey } = deriveLoginKeys(password, kdf);
-  const accountKey = randomBytes(KEY_BYTES);
-  const keyPair = generateKeyPair();
-  const signKeys = generateSignKeyPair();
+  const accountKey = random(KEY_BYTES);
+  const keyPair = generateKeyPair(random(KEY_BYTES));
+  const signKeys = generateSignKeyPair(random(KEY_BYTES));
   const bundle: KeyBundle = {
     kdf: { ...kdf },
-    wrappedAccountKey: sealEnvelope(wrappingKey, accountKey, {
-      purpose: 'account-key',
-      ownerId: accountId,
-      itemId: '',
-    }),
+    wrappedAccountKey: sealEnvelopeWithNonce(
+      wrappingKey,
+      accountKey,
+      { purpose: 'account-key', ownerId: accountId, itemId: '' },
+      random(NONCE_BYTES),
+    ),
     publicKey: toBase64url(keyPair.publicKey),
-    wrappedPrivateKey: sealEnvelope(accountKey, keyPair.privateKey, {
-      purpose: 'private-key',
-      ownerId: accountId,
-      itemId: '',
-    }),
+    wrappedPrivateKey: sealEnvelopeWithNonce(
+      accountKey,
+      keyPair.privateKey,
+      { purpose: 'private-key', ownerId: accountId, itemId: '' },
+      random(NONCE_BYTES),
+    ),
     signPublicKey: toBase64url(signKeys.publicKey),
-    wrappedSignKey: wrapSignKey(accountKey, accountId, signKeys),
+    wrappedSignKey: wrapSignKeyWith(random, accountKey, accountId, signKeys),
   };
   wipe(wrappingKey);
   return { authKey, bundle, unlocked: { accountId, accountKey, keyPair, signKeys } };
@@ -60,15 +80,14 @@ export function unlockAccount(
   bundle: KeyBundle,
 ): UnlockedAccount {
   if (typeof bundle !== 'object' || bundle === null) throw decryptionFailed();
-  const accountKey = openEnvelope(wrappingKey, bundle.wrappedAccountKey, {
+  const accountKey = openKey(wrappingKey, bundle.wrappedAccountKey, {
     purpose: 'account-key',
     ownerId: accountId,
     itemId: '',
   });
-  if (accountKey.length !== KEY_BYTES) throw fail(accountKey);
   let privateKey: Bytes;
   try {
-    privateKey = openEnvelope(accountKey, bundle.wrappedPrivateKey, {
+    privateKey = openKey(accountKey, bundle.wrappedPrivateKey, {
       purpose: 'private-key',
       ownerId: accountId,
       itemId: '',
@@ -77,7 +96,6 @@ export function unlockAccount(
     wipe(accountKey);
     throw err;
   }
-  if (privateKey.length !== KEY_BYTES) throw fail(accountKey, privateKey);
   let publicKey: Bytes;
   try {
     publicKey = fromBase64url(bundle.publicKey);
@@ -114,18 +132,25 @@ function fail(...keys: Bytes[]): KeyholeError {
 
 /** Personal vault key wrapped by the account key (purpose vault-key). */
 export function wrapVaultKey(accountKey: Bytes, vaultId: string, vaultKey: Bytes): string {
-  if (!(vaultKey instanceof Uint8Array) || vaultKey.length !== KEY_BYTES) {
-    throw new TypeError('vaultKey must be 32 bytes');
-  }
-  return sealEnvelope(accountKey, vaultKey, { purpose: 'vault-key', ownerId: vaultId, itemId: '' });
+  return wrapVaultKeyWith(randomBytes, accountKey, vaultId, vaultKey);
+}
+
+/** wrapVaultKey with its nonce drawn from `random` (test/vectors/generate.ts). */
+export function wrapVaultKeyWith(
+  random: RandomSource,
+  accountKey: Bytes,
+  vaultId: string,
+  vaultKey: Bytes,
+): string {
+  assertBytes(vaultKey, KEY_BYTES, 'vaultKey');
+  return sealEnvelopeWithNonce(
+    accountKey,
+    vaultKey,
+    { purpose: 'vault-key', ownerId: vaultId, itemId: '' },
+    random(NONCE_BYTES),
+  );
 }
 
 export function unwrapVaultKey(accountKey: Bytes, vaultId: string, wrapped: string): Bytes {
-  const key = openEnvelope(accountKey, wrapped, {
-    purpose: 'vault-key',
-    ownerId: vaultId,
-    itemId: '',
-  });
-  if (key.length !== KEY_BYTES) throw fail(key);
-  return key;
+  return openKey(accountKey, wrapped, { purpose: 'vault-key', ownerId: vaultId, itemId: '' });
 }

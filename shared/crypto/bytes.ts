@@ -2,60 +2,33 @@
 import { decodeBase64url, encodeBase64url } from './base64url.js';
 import type { Bytes } from './types.js';
 
-type RandomSource = (length: number) => Bytes;
-
-/** Requests up to this size are served from a pool refilled 4 KiB at a time. */
-const POOL_SIZE = 4096;
-const POOLED_MAX = 64;
-const pool = new Uint8Array(POOL_SIZE);
-let poolOffset = POOL_SIZE;
-
-function fill(out: Bytes): void {
-  // getRandomValues fills at most 65,536 bytes a call.
-  for (let offset = 0; offset < out.length; offset += 65_536) {
-    globalThis.crypto.getRandomValues(out.subarray(offset, Math.min(out.length, offset + 65_536)));
-  }
-}
+/**
+ * Where a function that makes keys or nonces takes its bytes from. Production passes
+ * randomBytes; only test/vectors/generate.ts passes a seeded stream, to each call explicitly
+ * (docs/vault-format.md §10), so nothing global can make production randomness predictable.
+ */
+export type RandomSource = (length: number) => Bytes;
 
 /**
- * Web Crypto randomness. Small requests (keys, nonces) come from a pool: in Node each
- * getRandomValues call costs ~5 µs whatever its size, which dominated encrypting many items.
- * Every pooled byte is handed out once and zeroed in the pool as it leaves.
+ * `length` bytes straight from `globalThis.crypto.getRandomValues` (never libsodium's, ~17x
+ * slower in Node). No pool: docs/vault-format.md §1 says why.
  */
-const webRandom: RandomSource = (length) => {
-  const out = new Uint8Array(length);
-  if (length > POOLED_MAX) {
-    fill(out);
-    return out;
-  }
-  if (poolOffset + length > POOL_SIZE) {
-    fill(pool);
-    poolOffset = 0;
-  }
-  const slice = pool.subarray(poolOffset, poolOffset + length);
-  out.set(slice);
-  slice.fill(0);
-  poolOffset += length;
-  return out;
-};
-
-let randomSource: RandomSource = webRandom;
-
-/**
- * FOR TEST-VECTOR GENERATION ONLY (test/vectors/generate.ts): replace the random source so
- * nonces and keys are reproducible. Pass `null` to restore Web Crypto. Not exported from index.ts.
- */
-export function setRandomSourceForVectors(source: RandomSource | null): void {
-  randomSource = source ?? webRandom;
-}
-
-/** `length` random bytes from `globalThis.crypto.getRandomValues` (never libsodium's, ~17x slower in Node). */
 export function randomBytes(length: number): Bytes {
   if (!Number.isSafeInteger(length) || length < 0)
     throw new TypeError('length must be a non-negative integer');
-  const out = randomSource(length);
-  if (out.length !== length) throw new Error('random source returned the wrong length');
+  const out = new Uint8Array(length);
+  if (length <= 65_536) return globalThis.crypto.getRandomValues(out);
+  // getRandomValues fills at most 65,536 bytes a call.
+  for (let offset = 0; offset < length; offset += 65_536) {
+    globalThis.crypto.getRandomValues(out.subarray(offset, Math.min(length, offset + 65_536)));
+  }
   return out;
+}
+
+/** Throws TypeError naming `name` unless `value` is a Uint8Array of exactly `length` bytes. */
+export function assertBytes(value: unknown, length: number, name: string): asserts value is Bytes {
+  if (!(value instanceof Uint8Array) || value.length !== length)
+    throw new TypeError(`${name} must be ${length} bytes`);
 }
 
 /** Bytes → base64url without padding. */
@@ -71,7 +44,12 @@ export function fromBase64url(text: string): Bytes {
 
 /** 16 random bytes as a 22-character base64url id. */
 export function newId(): string {
-  return toBase64url(randomBytes(16));
+  return newIdWith(randomBytes);
+}
+
+/** newId with its bytes drawn from `random` (test/vectors/generate.ts). */
+export function newIdWith(random: RandomSource): string {
+  return toBase64url(random(16));
 }
 
 const encoder = new TextEncoder();

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64url, lengthPrefixed, utf8 } from './bytes.js';
-import { associatedData, openEnvelope, sealEnvelope } from './envelope.js';
+import { associatedData, openEnvelope, sealEnvelope, sealEnvelopeWithNonce } from './envelope.js';
 import { initCrypto, lib } from './sodium.js';
 import type { EnvelopeContext } from './types.js';
 
@@ -74,6 +74,19 @@ describe('envelope layout (docs/vault-format.md §3)', () => {
     expect(() => sealEnvelope(key, 'x' as unknown as Uint8Array, ctx)).toThrow(/plaintext/);
     const bad = { ...ctx, purpose: 'other' } as unknown as EnvelopeContext;
     expect(() => sealEnvelope(key, utf8('x'), bad)).toThrow(TypeError);
+    for (const nonce of [new Uint8Array(12), new Uint8Array(25), 'n'.repeat(24)]) {
+      expect(() => sealEnvelopeWithNonce(key, utf8('x'), ctx, nonce as Uint8Array)).toThrow(
+        'nonce must be 24 bytes',
+      );
+    }
+  });
+
+  it('sealEnvelopeWithNonce puts the given nonce at bytes 2..25 and opens like any envelope', () => {
+    const nonce = Uint8Array.from({ length: 24 }, (_, i) => i);
+    const envelope = sealEnvelopeWithNonce(key, utf8('hello'), ctx, nonce);
+    expect(fromBase64url(envelope).subarray(2, 26)).toEqual(nonce);
+    expect(sealEnvelopeWithNonce(key, utf8('hello'), ctx, nonce)).toBe(envelope);
+    expect(openEnvelope(key, envelope, ctx)).toEqual(utf8('hello'));
   });
 
   it('opens with a 31-byte key or an unknown purpose as DECRYPTION_FAILED, not a crash', () => {

@@ -1,5 +1,14 @@
 // The versioned AEAD envelope (docs/vault-format.md §3): XChaCha20-Poly1305-IETF with bound context.
-import { fromBase64url, lengthPrefixed, randomBytes, toBase64url, utf8 } from './bytes.js';
+import {
+  assertBytes,
+  fromBase64url,
+  fromUtf8,
+  lengthPrefixed,
+  randomBytes,
+  toBase64url,
+  utf8,
+  wipe,
+} from './bytes.js';
 import { decryptionFailed, unsupportedFormat } from './failures.js';
 import { aeadDecrypt, aeadEncryptInto } from './aead.js';
 import type { Bytes, EnvelopeContext } from './types.js';
@@ -89,12 +98,25 @@ export function associatedData(header: Bytes, ctx: EnvelopeContext): Bytes {
 
 /** Encrypt `plaintext` under a 32-byte key, bound to `ctx`; returns the base64url envelope. */
 export function sealEnvelope(key: Bytes, plaintext: Bytes, ctx: EnvelopeContext): string {
-  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES)
-    throw new TypeError('key must be 32 bytes');
+  return sealEnvelopeWithNonce(key, plaintext, ctx, randomBytes(NONCE_BYTES));
+}
+
+/**
+ * sealEnvelope with the nonce given by the caller: what sealEnvelope and the sealing functions'
+ * `…With(random, …)` forms use, and how test/vectors/generate.ts makes reproducible envelopes.
+ * A nonce must never repeat under one key: anything but a fresh random nonce is for vectors only.
+ */
+export function sealEnvelopeWithNonce(
+  key: Bytes,
+  plaintext: Bytes,
+  ctx: EnvelopeContext,
+  nonce: Bytes,
+): string {
+  assertBytes(key, KEY_BYTES, 'key');
   if (!(plaintext instanceof Uint8Array)) throw new TypeError('plaintext must be a Uint8Array');
   if (!checkContext(ctx))
     throw new TypeError('ctx must have a known purpose and string ownerId/itemId');
-  const nonce = randomBytes(NONCE_BYTES);
+  assertBytes(nonce, NONCE_BYTES, 'nonce');
   const out = new Uint8Array(HEADER_BYTES + NONCE_BYTES + plaintext.length + TAG_BYTES);
   out.set(HEADER, 0);
   out.set(nonce, HEADER_BYTES);
@@ -107,6 +129,35 @@ export function sealEnvelope(key: Bytes, plaintext: Bytes, ctx: EnvelopeContext)
     plaintext,
   );
   return toBase64url(out);
+}
+
+/**
+ * Opens a wrapped 32-byte key (item, vault, grant item key): openEnvelope, and anything but
+ * 32 bytes inside is DECRYPTION_FAILED like any other tampering (§3.4).
+ */
+export function openKey(key: Bytes, envelope: string, ctx: EnvelopeContext): Bytes {
+  const inner = openEnvelope(key, envelope, ctx);
+  if (inner.length !== KEY_BYTES) {
+    wipe(inner);
+    throw decryptionFailed();
+  }
+  return inner;
+}
+
+/**
+ * Opens an envelope whose plaintext is UTF-8 JSON (item records, grant policies) and parses it;
+ * the plaintext bytes are wiped. Bad UTF-8 or JSON is DECRYPTION_FAILED, as tampering is (§3.4):
+ * the caller still checks the shape against its schema.
+ */
+export function openJson(key: Bytes, envelope: string | Bytes, ctx: EnvelopeContext): unknown {
+  const plaintext = openEnvelope(key, envelope, ctx);
+  try {
+    return JSON.parse(fromUtf8(plaintext));
+  } catch {
+    throw decryptionFailed();
+  } finally {
+    wipe(plaintext);
+  }
 }
 
 /**

@@ -3,8 +3,16 @@
 // grant id) — plus an owner-readable copy of the policy under the vault key.
 import { KeyholeError } from '../errors.js';
 import { GRANT_TOKEN_PREFIX, GrantPolicy } from '../protocol/grant.js';
-import { fromBase64url, fromUtf8, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
-import { KEY_BYTES, openEnvelope, sealEnvelope } from './envelope.js';
+import {
+  assertBytes,
+  fromBase64url,
+  randomBytes,
+  toBase64url,
+  utf8,
+  wipe,
+  type RandomSource,
+} from './bytes.js';
+import { KEY_BYTES, NONCE_BYTES, openJson, openKey, sealEnvelopeWithNonce } from './envelope.js';
 import { decryptionFailed, unsupportedFormat } from './failures.js';
 import { lib } from './sodium.js';
 import type { Bytes } from './types.js';
@@ -24,10 +32,15 @@ export interface GrantToken {
 
 /** A fresh grant: random id and key. The token is shown to the owner once and never stored. */
 export function newGrantToken(): GrantToken & { token: string } {
+  return newGrantTokenWith(randomBytes);
+}
+
+/** newGrantToken with its id and key drawn from `random` (test/vectors/generate.ts). */
+export function newGrantTokenWith(random: RandomSource): GrantToken & { token: string } {
   const bytes = new Uint8Array(TOKEN_BYTES);
   bytes[0] = GRANT_TOKEN_VERSION;
-  bytes.set(randomBytes(ID_BYTES), 1);
-  bytes.set(randomBytes(KEY_BYTES), 1 + ID_BYTES);
+  bytes.set(random(ID_BYTES), 1);
+  bytes.set(random(KEY_BYTES), 1 + ID_BYTES);
   const token = GRANT_TOKEN_PREFIX + toBase64url(bytes);
   const parsed = parseGrantToken(token);
   wipe(bytes);
@@ -72,43 +85,49 @@ export function sealGrant(
   itemKey: Bytes,
   policy: GrantPolicy,
 ): SealedGrant {
-  if (!(itemKey instanceof Uint8Array) || itemKey.length !== KEY_BYTES)
-    throw new TypeError('itemKey must be 32 bytes');
+  return sealGrantWith(randomBytes, token, vaultKey, itemKey, policy);
+}
+
+/** sealGrant with its nonces drawn from `random` (test/vectors/generate.ts). */
+export function sealGrantWith(
+  random: RandomSource,
+  token: GrantToken,
+  vaultKey: Bytes,
+  itemKey: Bytes,
+  policy: GrantPolicy,
+): SealedGrant {
+  assertBytes(itemKey, KEY_BYTES, 'itemKey');
   const checked = GrantPolicy.safeParse(policy);
   if (!checked.success || checked.data.grantId !== token.grantId) {
     throw new KeyholeError('INVALID_REQUEST', 'The grant policy is not valid.');
   }
   const json = utf8(JSON.stringify(checked.data));
   const out: SealedGrant = {
-    wrappedItemKey: sealEnvelope(token.grantKey, itemKey, {
-      purpose: 'grant-item-key',
-      ownerId: token.grantId,
-      itemId: policy.itemId,
-    }),
-    policy: sealEnvelope(token.grantKey, json, {
-      purpose: 'grant-policy',
-      ownerId: token.grantId,
-      itemId: '',
-    }),
-    info: sealEnvelope(vaultKey, json, {
-      purpose: 'grant-info',
-      ownerId: policy.vaultId,
-      itemId: token.grantId,
-    }),
+    wrappedItemKey: sealEnvelopeWithNonce(
+      token.grantKey,
+      itemKey,
+      { purpose: 'grant-item-key', ownerId: token.grantId, itemId: policy.itemId },
+      random(NONCE_BYTES),
+    ),
+    policy: sealEnvelopeWithNonce(
+      token.grantKey,
+      json,
+      { purpose: 'grant-policy', ownerId: token.grantId, itemId: '' },
+      random(NONCE_BYTES),
+    ),
+    info: sealEnvelopeWithNonce(
+      vaultKey,
+      json,
+      { purpose: 'grant-info', ownerId: policy.vaultId, itemId: token.grantId },
+      random(NONCE_BYTES),
+    ),
   };
   wipe(json);
   return out;
 }
 
-function parsePolicy(plaintext: Bytes, grantId: string): GrantPolicy {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fromUtf8(plaintext));
-  } catch {
-    throw decryptionFailed();
-  } finally {
-    wipe(plaintext);
-  }
+/** A policy opened by openJson: it must be a GrantPolicy naming this grant. */
+function checkPolicy(parsed: unknown, grantId: string): GrantPolicy {
   const checked = GrantPolicy.safeParse(parsed);
   if (!checked.success || checked.data.grantId !== grantId) throw decryptionFailed();
   return checked.data;
@@ -116,12 +135,12 @@ function parsePolicy(plaintext: Bytes, grantId: string): GrantPolicy {
 
 /** The relay: the policy, authenticated by the grant key and bound to the grant id. */
 export function openGrantPolicy(grantKey: Bytes, grantId: string, envelope: string): GrantPolicy {
-  const plaintext = openEnvelope(grantKey, envelope, {
+  const parsed = openJson(grantKey, envelope, {
     purpose: 'grant-policy',
     ownerId: grantId,
     itemId: '',
   });
-  return parsePolicy(plaintext, grantId);
+  return checkPolicy(parsed, grantId);
 }
 
 /** The relay: the item key the grant opens (bound to the grant id and the item id). */
@@ -131,16 +150,7 @@ export function unwrapGrantItemKey(
   itemId: string,
   envelope: string,
 ): Bytes {
-  const key = openEnvelope(grantKey, envelope, {
-    purpose: 'grant-item-key',
-    ownerId: grantId,
-    itemId,
-  });
-  if (key.length !== KEY_BYTES) {
-    wipe(key);
-    throw decryptionFailed();
-  }
-  return key;
+  return openKey(grantKey, envelope, { purpose: 'grant-item-key', ownerId: grantId, itemId });
 }
 
 /** The owner (and the vault's members): the policy copy sealed under the vault key. */
@@ -150,12 +160,12 @@ export function openGrantInfo(
   grantId: string,
   envelope: string,
 ): GrantPolicy {
-  const plaintext = openEnvelope(vaultKey, envelope, {
+  const parsed = openJson(vaultKey, envelope, {
     purpose: 'grant-info',
     ownerId: vaultId,
     itemId: grantId,
   });
-  const policy = parsePolicy(plaintext, grantId);
+  const policy = checkPolicy(parsed, grantId);
   if (policy.vaultId !== vaultId) throw decryptionFailed();
   return policy;
 }

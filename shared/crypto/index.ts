@@ -6,6 +6,8 @@
 // Failures throw KeyholeError: KDF_PARAMS_TOO_WEAK, DECRYPTION_FAILED, UNSUPPORTED_FORMAT
 // (plus INVALID_REQUEST from encryptItem for a payload that fails the SecretPayload schema).
 // Programming errors on the sealing side (a 31-byte key, a bad context) throw TypeError.
+// Not exported here on purpose: the explicit-randomness twins (sealEnvelopeWithNonce,
+// encryptItemWith, …) that test/vectors/generate.ts uses (docs/vault-format.md §1).
 export type {
   Bytes,
   EncryptedItem,

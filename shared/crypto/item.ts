@@ -1,8 +1,17 @@
 // Vault items (§7): a random item key wrapped by the vault key; the payload sealed by the item key.
 import { KeyholeError } from '../errors.js';
 import { SecretPayload } from '../protocol/secret.js';
-import { concat, fromBase64url, fromUtf8, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
-import { KEY_BYTES, openEnvelope, sealEnvelope } from './envelope.js';
+import {
+  assertBytes,
+  concat,
+  fromBase64url,
+  randomBytes,
+  toBase64url,
+  utf8,
+  wipe,
+  type RandomSource,
+} from './bytes.js';
+import { KEY_BYTES, NONCE_BYTES, openJson, openKey, sealEnvelopeWithNonce } from './envelope.js';
 import { decryptionFailed } from './failures.js';
 import { lib } from './sodium.js';
 import type { Bytes, EncryptedItem } from './types.js';
@@ -13,25 +22,54 @@ export function encryptItem(
   vaultId: string,
   itemId: string,
   payload: SecretPayload,
-  itemKey: Bytes = randomBytes(KEY_BYTES),
+  itemKey?: Bytes,
 ): EncryptedItem & { itemKey: Bytes } {
-  if (!(itemKey instanceof Uint8Array) || itemKey.length !== KEY_BYTES)
-    throw new TypeError('itemKey must be 32 bytes');
-  // Refuse what could never be opened again (decryptItemData validates with the same schema).
+  return encryptItemWith(randomBytes, vaultKey, vaultId, itemId, payload, itemKey);
+}
+
+/** encryptItem with its item key (unless given) and nonces drawn from `random` (test/vectors). */
+export function encryptItemWith(
+  random: RandomSource,
+  vaultKey: Bytes,
+  vaultId: string,
+  itemId: string,
+  payload: SecretPayload,
+  itemKey: Bytes = random(KEY_BYTES),
+): EncryptedItem & { itemKey: Bytes } {
+  assertBytes(itemKey, KEY_BYTES, 'itemKey');
+  return sealItem(random, vaultKey, vaultId, itemId, checkedPayload(payload), itemKey);
+}
+
+/** Refuses what could never be opened again: decryptItemRecord checks the same schema. */
+function checkedPayload(payload: SecretPayload): SecretPayload {
   const checked = SecretPayload.safeParse(payload);
-  if (!checked.success) {
-    const fields = [...new Set(checked.error.issues.map((i) => i.path.join('.') || '(root)'))].join(
-      ', ',
-    );
-    throw new KeyholeError('INVALID_REQUEST', `The secret is not valid: check ${fields}.`);
-  }
-  const plaintext = utf8(JSON.stringify(checked.data));
-  const wrappedKey = sealEnvelope(vaultKey, itemKey, {
-    purpose: 'item-key',
-    ownerId: vaultId,
-    itemId,
-  });
-  const data = sealEnvelope(itemKey, plaintext, { purpose: 'item', ownerId: vaultId, itemId });
+  if (checked.success) return checked.data;
+  const fields = [...new Set(checked.error.issues.map((i) => i.path.join('.') || '(root)'))];
+  throw new KeyholeError('INVALID_REQUEST', `The secret is not valid: check ${fields.join(', ')}.`);
+}
+
+/** §7: the item key wrapped by the vault key, and `record` as JSON sealed by the item key. */
+function sealItem(
+  random: RandomSource,
+  vaultKey: Bytes,
+  vaultId: string,
+  itemId: string,
+  record: unknown,
+  itemKey: Bytes,
+): EncryptedItem & { itemKey: Bytes } {
+  const plaintext = utf8(JSON.stringify(record));
+  const wrappedKey = sealEnvelopeWithNonce(
+    vaultKey,
+    itemKey,
+    { purpose: 'item-key', ownerId: vaultId, itemId },
+    random(NONCE_BYTES),
+  );
+  const data = sealEnvelopeWithNonce(
+    itemKey,
+    plaintext,
+    { purpose: 'item', ownerId: vaultId, itemId },
+    random(NONCE_BYTES),
+  );
   wipe(plaintext);
   return { wrappedKey, data, itemKey };
 }
@@ -42,12 +80,7 @@ export function unwrapItemKey(
   itemId: string,
   wrappedKey: string,
 ): Bytes {
-  const key = openEnvelope(vaultKey, wrappedKey, { purpose: 'item-key', ownerId: vaultId, itemId });
-  if (key.length !== KEY_BYTES) {
-    wipe(key);
-    throw decryptionFailed();
-  }
-  return key;
+  return openKey(vaultKey, wrappedKey, { purpose: 'item-key', ownerId: vaultId, itemId });
 }
 
 /** What the relay does: open one item's data with its item key alone (a tombstone fails). */
@@ -85,36 +118,28 @@ export function encryptItemRecord(
   vaultId: string,
   itemId: string,
   record: ItemRecordPlain,
-  itemKey: Bytes = randomBytes(KEY_BYTES),
+  itemKey?: Bytes,
+): EncryptedItem & { itemKey: Bytes } {
+  return encryptItemRecordWith(randomBytes, vaultKey, vaultId, itemId, record, itemKey);
+}
+
+/** encryptItemRecord with its item key (unless given) and nonces drawn from `random` (test/vectors). */
+export function encryptItemRecordWith(
+  random: RandomSource,
+  vaultKey: Bytes,
+  vaultId: string,
+  itemId: string,
+  record: ItemRecordPlain,
+  itemKey: Bytes = random(KEY_BYTES),
 ): EncryptedItem & { itemKey: Bytes } {
   if (!Number.isSafeInteger(record.version) || record.version < 1)
     throw new TypeError('version must be an integer ≥ 1');
   if (record.prev !== '' && !HASH_RE.test(record.prev))
     throw new TypeError('prev must be an item hash or empty');
-  if (!(itemKey instanceof Uint8Array) || itemKey.length !== KEY_BYTES)
-    throw new TypeError('itemKey must be 32 bytes');
-  let payload: SecretPayload | null = null;
-  if (record.payload !== null) {
-    const checked = SecretPayload.safeParse(record.payload);
-    if (!checked.success) {
-      const fields = [
-        ...new Set(checked.error.issues.map((i) => i.path.join('.') || '(root)')),
-      ].join(', ');
-      throw new KeyholeError('INVALID_REQUEST', `The secret is not valid: check ${fields}.`);
-    }
-    payload = checked.data;
-  }
-  const plaintext = utf8(
-    JSON.stringify({ kh: ITEM_RECORD_TAG, version: record.version, prev: record.prev, payload }),
-  );
-  const wrappedKey = sealEnvelope(vaultKey, itemKey, {
-    purpose: 'item-key',
-    ownerId: vaultId,
-    itemId,
-  });
-  const data = sealEnvelope(itemKey, plaintext, { purpose: 'item', ownerId: vaultId, itemId });
-  wipe(plaintext);
-  return { wrappedKey, data, itemKey };
+  assertBytes(itemKey, KEY_BYTES, 'itemKey');
+  const payload = record.payload === null ? null : checkedPayload(record.payload);
+  const plain = { kh: ITEM_RECORD_TAG, version: record.version, prev: record.prev, payload };
+  return sealItem(random, vaultKey, vaultId, itemId, plain, itemKey);
 }
 
 /** Opens an item's data: a versioned record, or a v1 payload (reported as version 0). */
@@ -124,15 +149,7 @@ export function decryptItemRecord(
   itemId: string,
   data: string | Bytes,
 ): ItemRecordPlain {
-  const plaintext = openEnvelope(itemKey, data, { purpose: 'item', ownerId: vaultId, itemId });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fromUtf8(plaintext));
-  } catch {
-    throw decryptionFailed();
-  } finally {
-    wipe(plaintext);
-  }
+  const parsed = openJson(itemKey, data, { purpose: 'item', ownerId: vaultId, itemId });
   if (typeof parsed === 'object' && parsed !== null && 'kh' in parsed) {
     const r = parsed as Record<string, unknown>;
     if (

@@ -1,5 +1,6 @@
 // Key pairs, vault keys sealed to a member's X25519 public key (§5), and key fingerprints (§6).
 import {
+  assertBytes,
   bytesEqual,
   concat,
   fromBase64url,
@@ -7,6 +8,7 @@ import {
   randomBytes,
   toBase64url,
   utf8,
+  type RandomSource,
 } from './bytes.js';
 import { KEY_BYTES } from './envelope.js';
 import { decryptionFailed, unsupportedFormat } from './failures.js';
@@ -23,9 +25,9 @@ const SEALED_DOMAIN_BYTES = utf8(SEALED_DOMAIN);
 const FINGERPRINT_DOMAIN_BYTES = utf8(FINGERPRINT_DOMAIN);
 const MAX_GENERATION = 0xffff_ffff;
 
-/** A fresh X25519 key pair; the private key comes from Web Crypto randomness. */
-export function generateKeyPair(): KeyPair {
-  const privateKey = randomBytes(KEY_BYTES);
+/** A fresh X25519 key pair; the private key comes from Web Crypto randomness unless given. */
+export function generateKeyPair(privateKey: Bytes = randomBytes(KEY_BYTES)): KeyPair {
+  assertBytes(privateKey, KEY_BYTES, 'privateKey');
   return { publicKey: lib().crypto_scalarmult_base(privateKey), privateKey };
 }
 
@@ -51,20 +53,27 @@ export function sealVaultKeyTo(
   vaultId: string,
   keyGeneration: number,
 ): string {
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== KEY_BYTES) {
-    throw new TypeError('publicKey must be 32 bytes');
-  }
-  if (!(vaultKey instanceof Uint8Array) || vaultKey.length !== KEY_BYTES) {
-    throw new TypeError('vaultKey must be 32 bytes');
-  }
+  return sealVaultKeyToWith(randomBytes, publicKey, vaultKey, vaultId, keyGeneration);
+}
+
+/** sealVaultKeyTo with its ephemeral key drawn from `random` (test/vectors/generate.ts). */
+export function sealVaultKeyToWith(
+  random: RandomSource,
+  publicKey: Bytes,
+  vaultKey: Bytes,
+  vaultId: string,
+  keyGeneration: number,
+): string {
+  assertBytes(publicKey, KEY_BYTES, 'publicKey');
+  assertBytes(vaultKey, KEY_BYTES, 'vaultKey');
   if (typeof vaultId !== 'string') throw new TypeError('vaultId must be a string');
   if (!validGeneration(keyGeneration))
     throw new TypeError('keyGeneration must be an integer from 0 to 2^32-1');
   const s = lib();
   const inner = concat([innerPrefix(vaultId, keyGeneration), lengthPrefixed([vaultKey])]);
-  // crypto_box_seal spelled out so the ephemeral key comes from randomBytes(); the result is
+  // crypto_box_seal spelled out so the ephemeral key comes from `random`; the result is
   // byte-for-byte what crypto_box_seal makes and crypto_box_seal_open opens.
-  const ephemeralSecret = randomBytes(KEY_BYTES);
+  const ephemeralSecret = random(KEY_BYTES);
   const ephemeralPublic = s.crypto_scalarmult_base(ephemeralSecret);
   const nonce = s.crypto_generichash(
     s.crypto_box_NONCEBYTES,
@@ -127,9 +136,7 @@ export function openSealedVaultKey(
 
 /** Short, human-comparable fingerprint: BLAKE2b-80(domain ‖ key), "3F9A-77C1-0B2E-D4A8-91FF". */
 export function fingerprint(publicKey: Bytes): string {
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== KEY_BYTES) {
-    throw new TypeError('publicKey must be 32 bytes');
-  }
+  assertBytes(publicKey, KEY_BYTES, 'publicKey');
   const hex = lib().to_hex(
     lib().crypto_generichash(10, concat([FINGERPRINT_DOMAIN_BYTES, publicKey]), null),
   );
@@ -146,10 +153,8 @@ const IDENTITY_DOMAIN_BYTES = utf8(IDENTITY_DOMAIN);
  */
 export function identityFingerprint(publicKey: Bytes, signPublicKey?: Bytes | null): string {
   if (!signPublicKey) return fingerprint(publicKey);
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== KEY_BYTES)
-    throw new TypeError('publicKey must be 32 bytes');
-  if (!(signPublicKey instanceof Uint8Array) || signPublicKey.length !== KEY_BYTES)
-    throw new TypeError('signPublicKey must be 32 bytes');
+  assertBytes(publicKey, KEY_BYTES, 'publicKey');
+  assertBytes(signPublicKey, KEY_BYTES, 'signPublicKey');
   const hex = lib().to_hex(
     lib().crypto_generichash(10, concat([IDENTITY_DOMAIN_BYTES, publicKey, signPublicKey]), null),
   );

@@ -2,8 +2,17 @@
 // team statements. The 32-byte seed is the secret (wrapped by the account key, purpose sign-key);
 // libsodium's crypto_sign_seed_keypair expands it. Signatures are over domain ‖ 0x00 ‖ body.
 import { KeyholeError } from '../errors.js';
-import { concat, fromBase64url, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
-import { KEY_BYTES, openEnvelope, sealEnvelope } from './envelope.js';
+import {
+  assertBytes,
+  concat,
+  fromBase64url,
+  randomBytes,
+  toBase64url,
+  utf8,
+  wipe,
+  type RandomSource,
+} from './bytes.js';
+import { KEY_BYTES, NONCE_BYTES, openKey, sealEnvelopeWithNonce } from './envelope.js';
 import { decryptionFailed } from './failures.js';
 import { lib } from './sodium.js';
 import type { Bytes, SignKeyPair } from './types.js';
@@ -12,19 +21,29 @@ export const SIGNATURE_BYTES = 64;
 
 /** A fresh Ed25519 key pair from a Web Crypto seed. */
 export function generateSignKeyPair(seed: Bytes = randomBytes(KEY_BYTES)): SignKeyPair {
-  if (!(seed instanceof Uint8Array) || seed.length !== KEY_BYTES)
-    throw new TypeError('seed must be 32 bytes');
+  assertBytes(seed, KEY_BYTES, 'seed');
   const kp = lib().crypto_sign_seed_keypair(seed);
   return { publicKey: kp.publicKey, secretKey: kp.privateKey, seed: seed.slice() };
 }
 
 /** The seed wrapped by the account key (envelope purpose sign-key, owner = account id). */
 export function wrapSignKey(accountKey: Bytes, accountId: string, keys: SignKeyPair): string {
-  return sealEnvelope(accountKey, keys.seed, {
-    purpose: 'sign-key',
-    ownerId: accountId,
-    itemId: '',
-  });
+  return wrapSignKeyWith(randomBytes, accountKey, accountId, keys);
+}
+
+/** wrapSignKey with its nonce drawn from `random` (test/vectors/generate.ts; see RandomSource). */
+export function wrapSignKeyWith(
+  random: RandomSource,
+  accountKey: Bytes,
+  accountId: string,
+  keys: SignKeyPair,
+): string {
+  return sealEnvelopeWithNonce(
+    accountKey,
+    keys.seed,
+    { purpose: 'sign-key', ownerId: accountId, itemId: '' },
+    random(NONCE_BYTES),
+  );
 }
 
 /**
@@ -37,15 +56,11 @@ export function unwrapSignKey(
   wrapped: string,
   publicKey: string,
 ): SignKeyPair {
-  const seed = openEnvelope(accountKey, wrapped, {
+  const seed = openKey(accountKey, wrapped, {
     purpose: 'sign-key',
     ownerId: accountId,
     itemId: '',
   });
-  if (seed.length !== KEY_BYTES) {
-    wipe(seed);
-    throw decryptionFailed();
-  }
   const keys = generateSignKeyPair(seed);
   wipe(seed);
   let published: Bytes;

@@ -1,6 +1,6 @@
 // Placement: where a secret's value may be put in a request (`header:NAME`, `query:NAME`,
 // `body:PATH`, `url`), stored inside the authenticated item and checked by the extension and again
-// by the relay before anything is sent (DESIGN.md "Placement"; docs/forward.md, "Placement").
+// by the relay before anything is sent (docs/forward.md, "Placement").
 import { KeyholeError } from '../errors.js';
 import type { SecretPayload } from '../protocol/secret.js';
 import type { PlaceholderSite, PlaceholderUse } from './placeholders.js';

@@ -71,6 +71,21 @@ export function isAgentOrigin(origin: string | undefined): boolean {
 /** Header on every relay answer that is the relay's own error rather than the upstream's. */
 export const RELAY_ERROR_HEADER = 'keyhole-error';
 
+/**
+ * Headers about one connection and its framing (RFC 9110 §7.6.1, §6.4): a forwarder that opens its
+ * own connection and re-frames the body never copies them, in either direction. The relay
+ * (server/forward/headers.ts) and `keyhole serve` (cli/agent/endpoint.ts) add their own to these.
+ */
+export const CONNECTION_HEADERS = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'te',
+  'trailer',
+  'upgrade',
+] as const;
+
 export type HttpMethod = z.infer<typeof HttpMethod>;
 export type RequestTemplate = z.infer<typeof RequestTemplate>;
 export type SecretRef = z.infer<typeof SecretRef>;

@@ -1,5 +1,5 @@
-// Grants: a site's own secret usable by every visitor of its origins (DESIGN.md "Grants";
-// docs/protocol.md "Grants"; the sealed formats in docs/vault-format.md §11).
+// Grants: a site's own secret usable by every visitor of its origins (docs/protocol.md,
+// "Grants"; docs/threat-model.md, "Grants"; the sealed formats in docs/vault-format.md §11).
 import { z } from 'zod';
 import { B64url, Id } from './common.js';
 import { HttpMethod, RequestTemplate } from './forward.js';

@@ -1,4 +1,4 @@
-// The settings of the secrets that sign or mint (DESIGN.md "Signing and minting types"): sigv4,
+// The settings of the secrets that sign or mint (docs/forward.md, "Signing and minting secrets"): sigv4,
 // hmac, jwt, github-app. The stored form of each; `parseTypedConfig` also accepts the input forms
 // (a Google service-account JSON for jwt, numeric ids for github-app).
 import { z } from 'zod';

@@ -54,7 +54,7 @@ export const SecretPayload = z
     jwt: JwtConfig.optional(),
     /** github-app: app JWT → installation token, substituted */
     githubApp: GithubAppConfig.optional(),
-    /** DESIGN.md "One request" step 3: host, host:port, *.host, scheme://host[:port]/prefix */
+    /** docs/forward.md, "Allowed hosts": host, host:port, *.host, scheme://host[:port]/prefix */
     allowedHosts: z.array(z.string().min(1).max(300)).min(1).max(50),
     /** origins allowed without asking (https://app.example); others are asked in the approval window */
     allowedOrigins: z.array(z.string().max(300)).max(100).default([]),

@@ -1,5 +1,5 @@
 // The web SDK (`GET /v1/web.js`, package export `keyhole/web`): a site's own secret for every
-// visitor, through a grant (DESIGN.md "Grants"). Same API and error codes as the extension's
+// visitor, through a grant (docs/protocol.md, "Grants"). Same API and error codes as the extension's
 // bridge; with `byok: true` the visitor's extension is used first when it may use that name.
 // Dependency-free at runtime (bundled by server/routes/web/ with esbuild): no libsodium, no zod.
 import { decodeBase64url, encodeBase64url } from '../crypto/base64url.js';

@@ -20,17 +20,12 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import {
-  createAccountKeys,
-  encryptItem,
-  initCrypto,
-  newGrantToken,
-  newId,
-  randomBytes,
-  sealGrant,
-  toBase64url,
-  wrapVaultKey,
-} from '../../shared/crypto/index.js';
-import type { GrantPolicy } from '../../shared/protocol/grant.js';
+  addSecret,
+  createAccount,
+  forwardBody as forwardRequest,
+  login,
+} from '../support/account.js';
+import { makeGrant } from '../support/grant-fixtures.js';
 import { freshPostgresUrl, isPostgresAvailable } from '../support/postgres.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 
@@ -260,109 +255,48 @@ export async function setupRelayAccount(
   /** a grant of the bench secret (grant forwards beside session forwards) */
   grant: (origin: string, counted?: boolean) => Promise<{ id: string; token: string }>;
 }> {
-  await initCrypto();
-  const accountId = newId();
-  const vaultId = newId();
-  const email = `bench-${newId().slice(0, 8).toLowerCase()}@example.test`;
-  const password = 'bench master password';
-  const { authKey, bundle, unlocked } = createAccountKeys(accountId, password);
-  const vaultKey = randomBytes(32);
-  const post = async (path: string, body: unknown, token?: string) => {
-    const res = await fetch(relayUrl + path, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<Record<string, unknown>>;
-  };
-  await post('/v1/auth/signup', {
-    accountId,
-    email,
-    authKey: toBase64url(authKey),
-    keys: bundle,
-    personalVault: {
-      id: vaultId,
-      wrappedKey: wrapVaultKey(unlocked.accountKey, vaultId, vaultKey),
-    },
+  const account = await createAccount(relayUrl, {
+    email: `bench-${Math.random().toString(36).slice(2, 10)}@example.test`,
   });
-  const login = async (url = relayUrl) => {
-    const res = await fetch(`${url}/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, authKey: toBase64url(authKey) }),
-    });
-    if (!res.ok) throw new Error(`login: ${res.status}`);
-    return String(((await res.json()) as { token: string }).token);
-  };
-  const token = await login();
-  const itemId = newId();
-  const enc = encryptItem(vaultKey, vaultId, itemId, {
+  const secret = await addSecret(relayUrl, account, {
     name: 'bench',
     type: 'bearer',
     value: SECRET,
-    allowedHosts: [`http://${apiHostPort}`],
-    allowedOrigins: [],
-    description: '',
+    hosts: [`http://${apiHostPort}`],
   });
-  await post(
-    `/v1/vaults/${vaultId}/items`,
-    {
-      writes: [
-        {
-          id: itemId,
-          baseRevision: 0,
-          deleted: false,
-          wrappedKey: enc.wrappedKey,
-          data: enc.data,
-          keyGeneration: 0,
-        },
-      ],
-    },
-    token,
-  );
-  const itemKey = toBase64url(enc.itemKey);
   const forwardBody = (path: string) =>
-    JSON.stringify({
-      request: {
-        url: `http://${apiHostPort}${path}`,
-        method: 'GET',
-        headers: { Authorization: 'Bearer $CLIENT_SECRET', Accept: 'application/json' },
-      },
-      secrets: [{ name: 'bench', vaultId, itemId, itemKey }],
-      origin: 'https://bench.example',
-    });
-  const grant = async (origin: string, counted = true) => {
-    const t = newGrantToken();
-    const policy: GrantPolicy = {
-      v: 1,
-      grantId: t.grantId,
-      vaultId,
-      itemId,
-      secretName: 'bench',
+    JSON.stringify(
+      forwardRequest(
+        account,
+        secret,
+        {
+          url: `http://${apiHostPort}${path}`,
+          headers: { Authorization: 'Bearer $CLIENT_SECRET', Accept: 'application/json' },
+        },
+        { origin: 'https://bench.example' },
+      ),
+    );
+  const ref = {
+    name: secret.name,
+    vaultId: account.vaultId,
+    itemId: secret.itemId,
+    itemKey: secret.itemKey,
+  };
+  const grant = (origin: string, counted = true) =>
+    makeGrant(relayUrl, account.token, ref, {
       origins: [origin],
       methods: ['GET'],
       paths: ['/json', '/sse'],
       // A realistic grant: every request is counted (one visitor: the limits never bite).
       ratePerMinute: counted ? 1_000_000 : null,
       quotaPerDay: counted ? 1_000_000_000 : null,
-      expiresAt: null,
-      maxBodyBytes: 262_144,
-      locked: null,
-      createdAt: Date.now(),
-    };
-    const sealed = sealGrant(t, vaultKey, enc.itemKey, policy);
-    await post(
-      '/v1/grants',
-      { id: t.grantId, vaultId, itemId, lookup: t.lookup, ...sealed, corsOrigins: [origin] },
-      token,
-    );
-    return { id: t.grantId, token: t.token };
+    });
+  return {
+    token: account.token,
+    forwardBody,
+    login: (url = relayUrl) => login(url, account.email, account.authKey),
+    grant,
   };
-  return { token, forwardBody, login, grant };
 }
 
 /** Keeps `connections` requests in flight on `t` until the returned stop() is called. */

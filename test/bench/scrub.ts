@@ -2,6 +2,7 @@
 // usual small JSON answer, per SSE event, and in throughput on a large body. Medians of rounds.
 import { Scrubber } from '../../server/forward/scrub.js';
 import { SseScrubber } from '../../server/forward/sse-scrub.js';
+import { JSON_1K } from '../support/mock-api.js';
 
 const SECRET = 'sk-proj-Abc123Def456Ghi789Jkl012Mno345Pqr678Stu901';
 const HEADERS: Record<string, string> = {
@@ -18,16 +19,6 @@ const HEADERS: Record<string, string> = {
   'access-control-allow-origin': '*',
   'cf-ray': '8e2f4a1b3c5d6e7f-AMS',
 };
-const JSON_1K = Buffer.from(
-  JSON.stringify({
-    ok: true,
-    items: Array.from({ length: 12 }, (_, i) => ({
-      id: i,
-      name: `item-${i}`,
-      value: 'x'.repeat(40),
-    })),
-  }),
-);
 const SSE_EVENT = Buffer.from(
   'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"delta":{"content":" hello"}}]}\n\n',
 );

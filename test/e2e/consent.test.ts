@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { approvalWindow, currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
+import { approvalWindow, clickIn, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
 import { startMockApi, startPages } from './servers.js';
@@ -51,12 +51,7 @@ beforeAll(async () => {
   mock = await startMockApi();
   pages = await startPages();
   relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: `127.0.0.2:${mock.port}` } });
-  b = await launchWithExtension();
-  await currentWorker(b).evaluate(() =>
-    chrome.storage.local.set({
-      'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-    }),
-  );
+  b = await launchWithExtension({ fastKdf: true });
   const pop = await openPopup(b);
   await popup.signup(pop, relay.url, `consent-${Date.now()}@example.com`, PASSWORD);
   // Bearer secrets: placement defaults to header:Authorization.
@@ -115,7 +110,9 @@ describe('issue #11: consent on exactly what is substituted', { timeout: 30_000 
     expect(await names.allTextContents()).toEqual(['openai', 'admin2']);
     const deny = approval.getByTestId('deny');
     await expect.poll(() => deny.isEnabled(), { timeout: 5_000 }).toBe(true);
-    await deny.click();
+    // The click closes the window (sometimes before the click call returns): clickIn allows that,
+    // but not a browser that closed.
+    await clickIn(b, approval, 'deny');
     expect(await result).toEqual({ code: 'USER_DENIED' });
     expect(JSON.stringify(mock.received)).not.toContain(ADMIN);
     expect(mock.received).toHaveLength(0);

@@ -102,17 +102,11 @@ beforeAll(async () => {
   pages = await startPages();
   trap = await startTrap();
   relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: `127.0.0.2:${mock.port}` } });
-  b = await launchWithExtension();
+  b = await launchWithExtension({ fastKdf: true });
   if (process.env.KEYHOLE_E2E_DEBUG) {
     b.context.on('page', (p) => console.log('page event', p.url()));
     currentWorker(b).on('console', (m) => console.log('SW:', m.text()));
   }
-  // Argon2id at the floor (19 MiB, t=2) for the test account: same code path, faster suite.
-  await currentWorker(b).evaluate(() =>
-    chrome.storage.local.set({
-      'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-    }),
-  );
   // The vault every test uses: signed up in the popup, two secrets (openai allowed for A).
   pop = await openPopup(b);
   await popup.signup(pop, relay.url, `e2e-${Date.now()}@example.com`, PASSWORD);

@@ -10,8 +10,8 @@ import { initCrypto } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 import { makeGrant, type MadeGrant } from '../support/grant-fixtures.js';
-import { call } from '../support/relay-fixtures.js';
-import { CHROMIUM, currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
+import { call } from '../support/http.js';
+import { CHROMIUM, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 
 const OWNER_SECRET = 'sk-owner-' + 'Zq81LmVt40Rk';
@@ -253,12 +253,7 @@ describe('web SDK with the extension (byok)', { timeout: 90_000 }, () => {
   let ext: ExtensionBrowser;
 
   beforeAll(async () => {
-    ext = await launchWithExtension();
-    await currentWorker(ext).evaluate(() =>
-      chrome.storage.local.set({
-        'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-      }),
-    );
+    ext = await launchWithExtension({ fastKdf: true });
     const pop = await openPopup(ext);
     await popup.signup(pop, w.relay.url, `byok-${Date.now()}@example.com`, 'visitor horse battery');
     await popup.addSecret(pop, {

@@ -73,12 +73,7 @@ beforeAll(async () => {
   mock = await startMockApi();
   pages = await startPages();
   relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: `127.0.0.2:${mock.port}` } });
-  b = await launchWithExtension();
-  await currentWorker(b).evaluate(() =>
-    chrome.storage.local.set({
-      'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-    }),
-  );
+  b = await launchWithExtension({ fastKdf: true });
   pop = await openPopup(b);
   await popup.signup(pop, relay.url, `hard-${Date.now()}@example.com`, PASSWORD);
   await popup.addSecret(pop, {

@@ -40,6 +40,7 @@ async function shot(name: string): Promise<void> {
 const byId = (id: string) => pop.getByTestId(id);
 const fieldError = (field: string) =>
   pop.locator(`[data-testid="field-error"][data-field="${field}"]`);
+const openaiRow = () => pop.locator('[data-testid="secret-row"][data-name="openai"]');
 const grantRow = (id: string) => pop.locator(`[data-testid="grant-row"][data-id="${id}"]`);
 
 const sitePage = (relayUrl: string) => `<!doctype html><meta charset="utf-8"><title>site</title>
@@ -48,6 +49,35 @@ import { connect } from '${relayUrl}/v1/web.js';
 window.connect = connect;
 window.__sdk = true;
 </script>`;
+
+/** The `openai` secret's grants view (a test that runs alone opens it itself). */
+async function openGrantsView(): Promise<void> {
+  if ((await byId('grants-view').count()) > 0) return;
+  await pop
+    .locator('[data-testid="secret-row"][data-name="openai"] [data-testid="grants"]')
+    .click();
+  await byId('grants-view').waitFor();
+}
+
+/**
+ * The grant the first test creates through the form (the site may POST /echo, 10/min, 100/day),
+ * made here if that test did not run: each test runs alone too (`-t`).
+ */
+async function ensureGrant(): Promise<void> {
+  await openGrantsView();
+  if (grantId) return;
+  await byId('grant-new').click();
+  await byId('grant-origins').fill(siteOrigin);
+  await byId('grant-paths').fill('/echo');
+  await pop.locator('[data-testid="grant-method"][data-method="POST"]').check();
+  await byId('grant-rate').fill('10');
+  await byId('grant-quota').fill('100');
+  await byId('grant-create').click();
+  await byId('grant-created').waitFor({ timeout: 20_000 });
+  token = (await byId('grant-token').textContent()) ?? '';
+  grantId = (await byId('grant-created').getAttribute('data-id')) ?? '';
+  await byId('grant-token-done').click();
+}
 
 type Outcome = { ok: boolean; value?: unknown; code?: string; status?: number };
 
@@ -90,12 +120,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
 
-  ext = await launchWithExtension();
-  await currentWorker(ext).evaluate(() =>
-    chrome.storage.local.set({
-      'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-    }),
-  );
+  ext = await launchWithExtension({ fastKdf: true });
   pop = await openPopup(ext);
   await pop.setViewportSize({ width: 380, height: 600 });
   await popup.signup(pop, relay.url, `grants-${Date.now()}@example.com`, 'owner horse battery');
@@ -129,9 +154,7 @@ afterAll(async () => {
 
 describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
   it('the form points at each bad field, keeps what was typed, then creates the grant; the token is shown once', async () => {
-    await pop
-      .locator('[data-testid="secret-row"][data-name="openai"] [data-testid="grants"]')
-      .click();
+    await openaiRow().getByTestId('grants').click();
     await byId('grants-view').waitFor();
     await byId('no-grants').waitFor();
     await byId('grant-new').click();
@@ -213,6 +236,7 @@ describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
   });
 
   it('a page with no extension uses the token; the use is counted in the popup', async () => {
+    await ensureGrant();
     const page = await plain.newPage();
     await page.goto(siteOrigin);
     await page.waitForFunction(() => (window as unknown as { __sdk?: boolean }).__sdk === true);
@@ -243,9 +267,16 @@ describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
     expect(get.ok).toBe(false);
     expect(mock.received).toHaveLength(0);
     await page.close();
+
+    // Back in the list, the secret says it is published.
+    await byId('grants-back').click();
+    await openaiRow().locator('[data-testid="grant-count"][data-count="1"]').waitFor();
+    await openaiRow().getByTestId('grants').click();
+    await grantRow(grantId).waitFor();
   });
 
   it('revoke asks to confirm, then the page’s next call is refused', async () => {
+    await ensureGrant();
     const row = grantRow(grantId);
     await row.getByTestId('grant-revoke').click();
     await expect(row.getByTestId('grant-revoke').textContent()).resolves.toContain('Really');
@@ -264,9 +295,17 @@ describe('grants in the popup (issue #12)', { timeout: 90_000 }, () => {
     expect(out).toMatchObject({ ok: false, code: 'GRANT_INVALID' });
     expect(mock.received).toHaveLength(0);
     await page.close();
+
+    // No live grant left: the row no longer says it is published.
+    await byId('grants-back').click();
+    await byId('add-secret').waitFor();
+    await expect.poll(() => openaiRow().getByTestId('grant-count').count()).toBe(0);
+    await openaiRow().getByTestId('grants').click();
+    await grantRow(grantId).waitFor();
   });
 
   it('a locked grant takes the identity provider; a relay that is down is explained and nothing typed is lost', async () => {
+    await openGrantsView();
     await byId('grant-new').click();
     await byId('grant-origins').fill('https://app.example');
     await byId('grant-locked').check();

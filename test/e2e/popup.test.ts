@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { currentWorker, EXTENSION_DIR, launchWithExtension, openPopup, popup } from './browser.js';
+import { EXTENSION_DIR, launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
 import { startMockApi, startPages } from './servers.js';
@@ -113,12 +113,7 @@ beforeAll(async () => {
   hangUrl = `http://127.0.0.1:${(hang.address() as { port: number }).port}`;
   mock = await startMockApi();
   pages = await startPages();
-  b = await launchWithExtension();
-  await currentWorker(b).evaluate(() =>
-    chrome.storage.local.set({
-      'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-    }),
-  );
+  b = await launchWithExtension({ fastKdf: true });
   pop = await openPopup(b);
   await pop.setViewportSize({ width: 380, height: 600 });
 });

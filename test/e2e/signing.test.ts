@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { currentWorker, launchWithExtension, openPopup, popup } from './browser.js';
+import { launchWithExtension, openPopup, popup } from './browser.js';
 import type { ExtensionBrowser } from './browser.js';
 import { PageWitness } from './page-calls.js';
 import { startPages, type PageServer } from './servers.js';
@@ -57,12 +57,7 @@ beforeAll(async () => {
   });
   pages = await startPages();
   relay = await spawnRelay({ env: { KEYHOLE_ALLOW_PRIVATE: m.hostPort } });
-  b = await launchWithExtension();
-  await currentWorker(b).evaluate(() =>
-    chrome.storage.local.set({
-      'keyhole:dev-kdf': { memLimitBytes: 19 * 1024 * 1024, opsLimit: 2 },
-    }),
-  );
+  b = await launchWithExtension({ fastKdf: true });
   pop = await openPopup(b);
   await popup.signup(pop, relay.url, `sign-${Date.now()}@example.com`, PASSWORD);
   await addWithForm('aws', 'sigv4', async (p) => {

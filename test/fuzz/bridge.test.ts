@@ -1,21 +1,21 @@
 // Fuzz: the bridge's input handling — what a hostile page can put on the wire. Message guards,
-// form folding, the background's checks of Skapi params and keyhole.fetch() templates, and the
+// form folding, the background's plan and checks of Skapi params and keyhole.fetch() templates (call-plan.ts), and the
 // page-error builder: never a crash other than a page error code, no prototype pollution, and
 // nothing the page sent (e.g. a secret it guessed) echoed back in an error message.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { KeyholeError, PAGE_ERROR_CODES } from '../../shared/errors.js';
 import { checkDestination } from '../../shared/policy/index.js';
-import {
-  callerOrigin,
-  checkFetchTemplate,
-  checkPageRequest,
-  fetchSecretNames,
-} from '../../extension/background/policy.js';
+import { planPageCall } from '../../extension/background/call-plan.js';
+import { callerOrigin } from '../../extension/background/policy.js';
+import type { FetchTemplate } from '../../extension/bridge/messages.js';
 import { entriesToParams, splitFieldName } from '../../extension/bridge/form.js';
 import { isCallMessage, isPageOp } from '../../extension/bridge/messages.js';
 import { makePageError, pageErrorBody } from '../../extension/bridge/page-errors.js';
+import type { VaultStore } from '../../shared/client/vault-store.js';
+import type { ForwardRequest } from '../../shared/protocol/forward.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
+import { memoryStore } from '../support/memory-vault.js';
 import { fuzzRuns, fuzzTimeout, recordCases } from './runs.js';
 
 const PAGE_CODES = new Set<string>(PAGE_ERROR_CODES);
@@ -92,17 +92,33 @@ const paramsArb = fc.record(
   { requiredKeys: [] },
 );
 
-const payload = (hosts: string[]): SecretPayload => ({
-  name: 'k',
+const ORIGIN = 'https://app.example';
+const payload = (name: string): SecretPayload => ({
+  name,
   type: 'plain',
   value: CANARY,
-  allowedHosts: hosts,
+  allowedHosts: HOSTS,
   allowedOrigins: [],
   description: '',
 });
 
+/** What production does with a page op (call-plan.ts): plan, check the plan, build the request. */
+function planAndCheck(
+  store: VaultStore,
+  op: { op: 'request'; params: Record<string, unknown> } | { op: 'fetch'; request: FetchTemplate },
+): ForwardRequest {
+  const plan = planPageCall(store, ORIGIN, op);
+  plan.check();
+  return plan.forwardRequest();
+}
+
 describe('fuzz: bridge input handling', { timeout: fuzzTimeout() }, () => {
   const runs = fuzzRuns();
+  let store: VaultStore;
+  beforeAll(async () => {
+    // 'k.x' next to 'k': a ref `$(secret:k.x)` must resolve to one or the other, never both.
+    store = await memoryStore([payload('k'), payload('k.x'), payload('openai')]);
+  });
 
   it('message guards accept only the exact shapes and never throw', () => {
     fc.assert(
@@ -168,25 +184,25 @@ describe('fuzz: bridge input handling', { timeout: fuzzTimeout() }, () => {
     recordCases('bridge.form-fields', runs);
   });
 
-  it('checkPageRequest: only page error codes, and what passes is on the allowed list with a placeholder', () => {
+  it('page requests: only page error codes, and what passes is on the allowed list', () => {
     fc.assert(
       fc.property(paramsArb, (params) => {
-        let ok;
+        let ok: ForwardRequest;
         try {
-          ok = checkPageRequest(params as Record<string, unknown>, HOSTS);
+          ok = planAndCheck(store, { op: 'request', params: params as Record<string, unknown> });
         } catch (err) {
-          expectPageFailure(err, 'checkPageRequest');
+          expectPageFailure(err, 'planPageCall (request)');
           return;
         }
-        expect(() => checkDestination(ok.template.url, HOSTS)).not.toThrow();
-        expect(typeof ok.name).toBe('string');
+        expect(() => checkDestination(ok.request.url, HOSTS)).not.toThrow();
+        expect(typeof ok.secrets[0]?.name).toBe('string');
       }),
       { numRuns: runs },
     );
     recordCases('bridge.page-request', runs);
   });
 
-  it('checkFetchTemplate and fetchSecretNames never crash outside the error table', () => {
+  it('keyhole.fetch() templates never crash outside the error table', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -196,12 +212,14 @@ describe('fuzz: bridge input handling', { timeout: fuzzTimeout() }, () => {
           body: fc.option(placeholderText, { nil: undefined }),
         }),
         (t) => {
-          fetchSecretNames(t, ['k', 'k.x', 'openai']);
+          let ok: ForwardRequest;
           try {
-            checkFetchTemplate(t, [payload(HOSTS)]);
+            ok = planAndCheck(store, { op: 'fetch', request: t });
           } catch (err) {
-            expectPageFailure(err, 'checkFetchTemplate');
+            expectPageFailure(err, 'planPageCall (fetch)');
+            return;
           }
+          expect(() => checkDestination(ok.request.url, HOSTS)).not.toThrow();
         },
       ),
       { numRuns: runs },
@@ -219,13 +237,8 @@ describe('fuzz: bridge input handling', { timeout: fuzzTimeout() }, () => {
           body: cloneable,
         }),
         (t) => {
-          const template = t as unknown as Parameters<typeof checkFetchTemplate>[0];
-          // runFetch (page-calls.ts) refuses these two shapes before anything else looks at them.
-          if (typeof t.url !== 'string' || typeof t.headers !== 'object' || t.headers === null)
-            return;
           try {
-            fetchSecretNames(template, ['k']);
-            checkFetchTemplate(template, [payload(HOSTS)]);
+            planAndCheck(store, { op: 'fetch', request: t as unknown as FetchTemplate });
           } catch (err) {
             expectPageFailure(err, 'fetch template');
           }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { FAST_KDF, ROOT, removeDir, runCli, tempHome } from './cli-helpers.js';
+import { FAST_KDF_ENV, ROOT, removeDir, runCli, tempHome } from '../support/cli.js';
 
 const BIN = join(ROOT, 'bin/keyhole.mjs');
 const PASSWORD = 'decoded scrub for agents';
@@ -61,7 +61,7 @@ describe('keyhole serve: the decoded second pass', () => {
   it('an echo in a partly \\u-escaped form does not decode to the key', async () => {
     serve = spawn(process.execPath, [BIN, 'serve', '--port', '0'], {
       cwd: ROOT,
-      env: { ...process.env, KEYHOLE_HOME: home, KEYHOLE_PASSWORD: PASSWORD, ...FAST_KDF },
+      env: { ...process.env, KEYHOLE_HOME: home, KEYHOLE_PASSWORD: PASSWORD, ...FAST_KDF_ENV },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });

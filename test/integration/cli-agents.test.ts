@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAiMock, type OpenAiMock } from '../support/openai-mock.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { FAST_KDF, ROOT, removeDir, runCli, tempHome, type CliResult } from './cli-helpers.js';
+import { FAST_KDF_ENV, ROOT, removeDir, runCli, tempHome, type CliResult } from '../support/cli.js';
 
 const BIN = join(ROOT, 'bin/keyhole.mjs');
 const CHILD = join(ROOT, 'test/support/openai-child.js');
@@ -31,7 +31,7 @@ function env(extra: Record<string, string | undefined> = {}): Record<string, str
     ...process.env,
     KEYHOLE_HOME: home,
     KEYHOLE_PASSWORD: PASSWORD,
-    ...FAST_KDF,
+    ...FAST_KDF_ENV,
     ...extra,
   };
   for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];

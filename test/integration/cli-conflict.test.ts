@@ -9,7 +9,7 @@ import {
   tempHome,
   type CliResult,
   type MockApi,
-} from './cli-helpers.js';
+} from '../support/cli.js';
 
 const PASSWORD = 'two devices, one vault';
 const EMAIL = `conflict-${Date.now()}@example.com`;

@@ -10,7 +10,7 @@ import {
   tempHome,
   type CliResult,
   type MockApi,
-} from './cli-helpers.js';
+} from '../support/cli.js';
 
 const PASSWORD = 'tr0ub4dor & 3 horses';
 const SECRET = 'sk-live-4f9a1c2e7b3d5f60';

@@ -2,7 +2,7 @@
 // relay that refuses private addresses with the fix (KEYHOLE_ALLOW_PRIVATE), not "update the host".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { removeDir, runCli, startMockApi, tempHome, type MockApi } from './cli-helpers.js';
+import { removeDir, runCli, startMockApi, tempHome, type MockApi } from '../support/cli.js';
 
 const PASSWORD = 'input checks password';
 let relay: RelayProcess;

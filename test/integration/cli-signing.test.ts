@@ -4,9 +4,13 @@
 // its KEYHOLE_HOME.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
+import {
+  exchangeHmac,
+  startMockSigningApis,
+  type MockSigningApis,
+} from '../support/mock-signing-apis.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { readHomeFiles, removeDir, runCli, tempHome, type CliResult } from './cli-helpers.js';
+import { readHomeFiles, removeDir, runCli, tempHome, type CliResult } from '../support/cli.js';
 
 const PASSWORD = 'correct horse battery staple';
 const EMAIL = `cli-sign-${Date.now()}@example.com`;
@@ -68,18 +72,7 @@ describe('keyhole CLI: secrets that sign and mint', () => {
           service: 's3',
         },
       ],
-      [
-        'ex',
-        'hmac',
-        {
-          key: m.exchange.secret,
-          message: '{query}{body}',
-          signatureQuery: 'signature',
-          timestampQuery: 'timestamp',
-          timestampUnit: 'ms',
-          fields: { apiKey: m.exchange.apiKey },
-        },
-      ],
+      ['ex', 'hmac', exchangeHmac(m)],
       [
         'gcp',
         'jwt',

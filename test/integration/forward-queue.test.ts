@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForwardTicket, SecretRef } from '../../shared/protocol/forward.js';
 import { freshPostgresUrl, isPostgresAvailable } from '../support/postgres.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { call } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
 import {
   fwd,
   newAccountOn,

@@ -7,7 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, toBase64url } from '../../shared/crypto/index.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { call } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
 import {
   fwd,
   newAccountOn,

@@ -4,7 +4,8 @@
 // a vault the account left, or if a caller without a session learns anything about its body.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRef } from '../../shared/protocol/forward.js';
-import { call, newKey, STORES } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
+import { newKey, STORES } from '../support/relay-fixtures.js';
 import {
   fwd,
   newAccountOn,

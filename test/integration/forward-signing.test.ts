@@ -11,8 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import { parseTypedConfig, type TypedConfig } from '../../shared/protocol/secret-configs.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
-import { call, type Reply } from '../support/relay-fixtures.js';
+import {
+  coinbaseHmac,
+  exchangeHmac,
+  startMockSigningApis,
+  type MockSigningApis,
+} from '../support/mock-signing-apis.js';
+import { call, type Reply } from '../support/http.js';
 import {
   fwd,
   newAccountOn,
@@ -261,18 +266,7 @@ describe('forward: secrets that sign and mint', () => {
 
   describe('hmac', () => {
     it('exchange style: timestamp param first, hex HMAC of query+body appended last', async () => {
-      const ref = await add(
-        'ex',
-        'hmac',
-        config('hmac', {
-          key: m.exchange.secret,
-          message: '{query}{body}',
-          signatureQuery: 'signature',
-          timestampQuery: 'timestamp',
-          timestampUnit: 'ms',
-          fields: { apiKey: m.exchange.apiKey },
-        }),
-      );
+      const ref = await add('ex', 'hmac', config('hmac', exchangeHmac(m)));
       const get = await forward(
         fwd(
           {
@@ -331,20 +325,7 @@ describe('forward: secrets that sign and mint', () => {
     });
 
     it('Coinbase style: base64(HMAC(base64-decoded key, timestamp+method+path+body)) in headers', async () => {
-      const ref = await add(
-        'cb',
-        'hmac',
-        config('hmac', {
-          key: m.coinbase.secretB64,
-          keyEncoding: 'base64',
-          algorithm: 'sha256',
-          message: '{timestamp}{method}{path}{body}',
-          encoding: 'base64',
-          signatureHeader: 'CB-ACCESS-SIGN',
-          timestampHeader: 'CB-ACCESS-TIMESTAMP',
-          fields: { key: m.coinbase.apiKey, passphrase: m.coinbase.passphrase },
-        }),
-      );
+      const ref = await add('cb', 'hmac', config('hmac', coinbaseHmac(m)));
       const headers = {
         'CB-ACCESS-KEY': '$(secret:cb.key)',
         'CB-ACCESS-PASSPHRASE': '$(secret:cb.passphrase)',

@@ -9,7 +9,7 @@ import {
   tempHome,
   type CliResult,
   type MockApi,
-} from './cli-helpers.js';
+} from '../support/cli.js';
 import { grantForward } from '../support/grant-fixtures.js';
 
 const PASSWORD = 'grant cli horse battery';

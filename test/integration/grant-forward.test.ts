@@ -17,7 +17,7 @@ import {
   teamGrant,
   type MadeGrant,
 } from '../support/grant-fixtures.js';
-import { call } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
 
 const SECRET = 'sk-grant-canary-5f2b9c0e41d7a3';
 const APP = 'https://app.example';

@@ -10,7 +10,7 @@ import { freshPostgresUrl } from '../support/postgres.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 import { grantForward, makeGrant, teamGrant } from '../support/grant-fixtures.js';
-import { call } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
 
 let pg: Awaited<ReturnType<typeof freshPostgresUrl>>;
 let w: ForwardWorld;

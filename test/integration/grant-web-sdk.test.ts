@@ -10,7 +10,7 @@ import type { GrantPolicy } from '../../shared/protocol/grant.js';
 import { connect, type WebError } from '../../shared/web/index.js';
 import { startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
 import { makeGrant } from '../support/grant-fixtures.js';
-import { call } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
 
 const APP = 'https://app.example';
 let w: ForwardWorld;

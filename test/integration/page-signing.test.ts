@@ -5,9 +5,6 @@
 // minted token.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VaultService } from '../../extension/background/vault-service.js';
-import { forwardCall } from '../../extension/background/forwarder.js';
-import { lookUpForOrigin, planPageCall } from '../../extension/background/call-plan.js';
 import { runPageOp, type PageCallDeps } from '../../extension/background/page-calls.js';
 import type { BackgroundReply, PageOp } from '../../extension/bridge/messages.js';
 import {
@@ -20,7 +17,12 @@ import {
 } from '../../shared/client/index.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { FAST_KDF } from '../support/fast-kdf.js';
-import { startMockSigningApis, type MockSigningApis } from '../support/mock-signing-apis.js';
+import {
+  coinbaseHmac,
+  startMockSigningApis,
+  type MockSigningApis,
+} from '../support/mock-signing-apis.js';
+import { pageCallDeps } from '../support/page-background.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 
 const ORIGIN = 'https://app.signing.test';
@@ -73,17 +75,7 @@ describe('page bridge and keyhole.fetch with signing and minting secrets', () =>
         ...base,
         name: 'cb',
         type: 'hmac',
-        hmac: {
-          key: m.coinbase.secretB64,
-          keyEncoding: 'base64',
-          algorithm: 'sha256',
-          message: '{timestamp}{method}{path}{body}',
-          encoding: 'base64',
-          signatureHeader: 'CB-ACCESS-SIGN',
-          timestampHeader: 'CB-ACCESS-TIMESTAMP',
-          timestampUnit: 's',
-          fields: { key: m.coinbase.apiKey, passphrase: m.coinbase.passphrase },
-        },
+        hmac: coinbaseHmac(m),
       },
       {
         ...base,
@@ -100,21 +92,7 @@ describe('page bridge and keyhole.fetch with signing and minting secrets', () =>
       { ...base, name: 'pl', type: 'plain', value: 'plain-page-value-4410' },
     ];
     for (const p of payloads) await addSecret(client, store, vaultId, p);
-    const vault = {
-      current: async () => ({ store }),
-      relayFor: async () => client,
-    } as unknown as VaultService;
-    deps = {
-      extensionId: 'abcdefghijklmnopabcdefghijklmnop',
-      isUnlocked: async () => true,
-      plan: async (origin, op) => planPageCall(store, origin, op),
-      lookup: async (origin, name) => lookUpForOrigin(store, origin, name),
-      ask: async () => 'deny',
-      allowOrigin: async () => undefined,
-      isDenied: async () => false,
-      addDenied: async () => undefined,
-      forward: (call, sink, signal) => forwardCall(vault, call, sink, signal),
-    };
+    deps = pageCallDeps(store, client);
   });
   afterAll(async () => {
     await relay?.stop();

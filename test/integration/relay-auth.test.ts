@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/db/open-store.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { STORES, call, newAccount, newKey, relayOn, signedIn } from '../support/relay-fixtures.js';
+import { fakeAccount, signedIn } from '../support/account.js';
+import { call } from '../support/http.js';
+import { STORES, newKey, relayOn } from '../support/relay-fixtures.js';
 
 describe.each(STORES)('relay auth on $name', (target) => {
   let relay: RelayProcess;
@@ -27,7 +29,7 @@ describe.each(STORES)('relay auth on $name', (target) => {
   });
 
   it('signs up, logs in, lists the personal vault, logs out', async () => {
-    const account = newAccount();
+    const account = fakeAccount();
     const signup = await call(relay.url, 'POST', '/v1/auth/signup', { body: account.signup });
     expect(signup.status).toBe(201);
     expect(signup.json).toEqual({ accountId: account.accountId });
@@ -101,7 +103,7 @@ describe.each(STORES)('relay auth on $name', (target) => {
 
   it('refuses a second account with the same email (any case), and leaves the first intact', async () => {
     const first = await signedIn(relay.url);
-    const again = newAccount(first.email.toUpperCase());
+    const again = fakeAccount(first.email.toUpperCase());
     const r = await call(relay.url, 'POST', '/v1/auth/signup', { body: again.signup });
     expect(r.status).toBe(409);
     expect(r.json.error.code).toBe('ACCOUNT_EXISTS');
@@ -226,7 +228,7 @@ describe.each(STORES)('relay auth on $name', (target) => {
   });
 
   it('validates bodies: names the field, never echoes the value', async () => {
-    const account = newAccount();
+    const account = fakeAccount();
     const bad = { ...account.signup, authKey: 'NOT-A-KEY-sentinel-value' };
     const r = await call(relay.url, 'POST', '/v1/auth/signup', { body: bad });
     expect(r.status).toBe(400);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import { freshPostgresUrl, TEST_PG_URL } from '../support/postgres.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { call, newAccount, signedIn, type TestAccount } from '../support/relay-fixtures.js';
+import { fakeAccount, signedIn, type FakeAccount } from '../support/account.js';
+import { call } from '../support/http.js';
 import {
   fwd,
   postForward,
@@ -88,7 +89,7 @@ describe('relay cache on PostgreSQL: two relays, one database', () => {
   let w: ForwardWorld;
   let b: RelayProcess;
   let admin: pg.Client;
-  let acc: TestAccount;
+  let acc: FakeAccount;
   let owner: Account;
   let ref: SecretRef;
   const appName = () => `keyhole-cache keyhole_cache_${pgUrl.schema}`;
@@ -116,7 +117,7 @@ describe('relay cache on PostgreSQL: two relays, one database', () => {
     b = await spawnRelay({ db: pgUrl.url, env: w.relayEnv });
     admin = new pg.Client({ connectionString: TEST_PG_URL });
     await admin.connect();
-    acc = newAccount();
+    acc = fakeAccount();
     const s = await signedIn(w.relay.url, acc);
     owner = { token: s.token, accountId: s.accountId, vaultId: s.vaultId };
     ref = await addSecret();

@@ -12,7 +12,7 @@ import {
   tempHome,
   type CliResult,
   type MockApi,
-} from './cli-helpers.js';
+} from '../support/cli.js';
 import { STORES, relayOn } from '../support/relay-fixtures.js';
 
 const PASSWORD = 'a relay that lies';

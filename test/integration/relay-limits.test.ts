@@ -3,7 +3,9 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelayProcess } from '../support/relay-process.js';
-import { STORES, call, newId, relayOn, signedIn, write } from '../support/relay-fixtures.js';
+import { signedIn } from '../support/account.js';
+import { call } from '../support/http.js';
+import { STORES, newId, relayOn, write } from '../support/relay-fixtures.js';
 
 const MAX = 64 * 1024;
 

@@ -1,13 +1,15 @@
 // What the relay logs: one line per request, and never a token, key or ciphertext
-// (DESIGN.md, security invariant 3).
+// (docs/security-tests.md §3).
 import { describe, expect, it } from 'vitest';
 import { spawnRelay } from '../support/relay-process.js';
-import { call, newAccount, newId, write } from '../support/relay-fixtures.js';
+import { fakeAccount } from '../support/account.js';
+import { call } from '../support/http.js';
+import { newId, write } from '../support/relay-fixtures.js';
 
 describe('relay logging', () => {
   it('logs each request without tokens, keys or envelopes', async () => {
     const relay = await spawnRelay();
-    const account = newAccount();
+    const account = fakeAccount();
     const secrets: string[] = [account.authKey];
     const keys = account.signup.keys as { wrappedAccountKey: string; wrappedPrivateKey: string };
     secrets.push(

@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/db/open-store.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { STORES, call, newId, relayOn, signedIn, write } from '../support/relay-fixtures.js';
+import { signedIn } from '../support/account.js';
+import { call } from '../support/http.js';
+import { STORES, newId, relayOn, write } from '../support/relay-fixtures.js';
 
 describe.each(STORES)('relay vaults on $name', (target) => {
   let relay: RelayProcess;

@@ -13,7 +13,7 @@ import {
 import { startFaultApi, type FaultApi } from '../support/fault-api.js';
 import { call } from '../support/http.js';
 import { itemWrite, pullAll, pushOne } from '../support/items.js';
-import { startRelayProcess, type RelayProcess } from '../support/relay.js';
+import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 
 const LOGIN_FAILS = 4;
 
@@ -30,10 +30,11 @@ describe('scale-out: two relays on one PostgreSQL', () => {
     const opts = {
       db: pg.url,
       allowPrivate: [api.hostPort],
+      forLoad: true,
       env: { KEYHOLE_LOGIN_FAILS_PER_ACCOUNT: String(LOGIN_FAILS) },
     };
     // Started together on purpose: concurrent migrations must be safe.
-    [a, b] = await Promise.all([startRelayProcess(opts), startRelayProcess(opts)]);
+    [a, b] = await Promise.all([spawnRelay(opts), spawnRelay(opts)]);
     account = await createAccount(a.url);
   });
 
@@ -45,13 +46,11 @@ describe('scale-out: two relays on one PostgreSQL', () => {
 
   it('a session made on A is valid on B, and a logout on B ends it on A', async () => {
     const token = await login(a.url, account.email, account.authKey);
-    const me = await call(b.url, 'GET', '/v1/accounts/me', undefined, { token });
+    const me = await call(b.url, 'GET', '/v1/accounts/me', { token });
     expect(me.status).toBe(200);
     expect((me.json as { accountId: string }).accountId).toBe(account.accountId);
-    expect(
-      (await call(b.url, 'POST', '/v1/auth/logout', undefined, { token })).status,
-    ).toBeLessThan(300);
-    const after = await call(a.url, 'GET', '/v1/accounts/me', undefined, { token });
+    expect((await call(b.url, 'POST', '/v1/auth/logout', { token })).status).toBeLessThan(300);
+    const after = await call(a.url, 'GET', '/v1/accounts/me', { token });
     expect(after.status).toBe(401);
     expect(after.code).toBe('UNAUTHENTICATED');
   });
@@ -102,15 +101,9 @@ describe('scale-out: two relays on one PostgreSQL', () => {
     const all = await pullAll(b.url, account);
     for (const w of acked) expect(all.get(w!.id)?.data).toBe(w!.data);
     const page = (
-      await call(
-        a.url,
-        'GET',
-        `/v1/vaults/${account.vaultId}/items?since=0&limit=1000`,
-        undefined,
-        {
-          token: account.token,
-        },
-      )
+      await call(a.url, 'GET', `/v1/vaults/${account.vaultId}/items?since=0&limit=1000`, {
+        token: account.token,
+      })
     ).json as PullResponse;
     expect(page.revision).toBeGreaterThanOrEqual(Math.max(...acked.map((w) => w!.revision)));
   });
@@ -132,7 +125,7 @@ describe('scale-out: two relays on one PostgreSQL', () => {
         },
         { queue, poll: 100 },
       );
-      const res = await call(relay.url, 'POST', '/v1/forward', body, { token: account.token });
+      const res = await call(relay.url, 'POST', '/v1/forward', { body, token: account.token });
       expect(res.status, res.text).toBe(202);
       tickets.push((res.json as ForwardTicket).requestId);
     }
@@ -141,7 +134,7 @@ describe('scale-out: two relays on one PostgreSQL', () => {
       for (;;) {
         const relay = i % 2 ? a : b; // poll on the other relay
         const t = (
-          await call(relay.url, 'GET', `/v1/forward/requests/${id}`, undefined, {
+          await call(relay.url, 'GET', `/v1/forward/requests/${id}`, {
             token: account.token,
           })
         ).json as ForwardTicket;
@@ -167,8 +160,7 @@ describe('scale-out: two relays on one PostgreSQL', () => {
     const seen: number[] = [];
     for (let i = 0; i < LOGIN_FAILS * 2; i++) {
       const res = await call(i % 2 ? b.url : a.url, 'POST', '/v1/auth/login', {
-        email: victim.email,
-        authKey: wrong,
+        body: { email: victim.email, authKey: wrong },
       });
       seen.push(res.status);
       if (res.status === 429) {

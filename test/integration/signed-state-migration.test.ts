@@ -22,7 +22,8 @@ import {
 } from '../../shared/crypto/index.js';
 import { FAST_KDF } from '../support/fast-kdf.js';
 import type { RelayProcess } from '../support/relay-process.js';
-import { STORES, call, relayOn } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
+import { STORES, relayOn } from '../support/relay-fixtures.js';
 
 const PASSWORD = 'migrate me in place please';
 

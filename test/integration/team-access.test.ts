@@ -7,7 +7,7 @@ import { inviteMember, lookupPublicKey, readAudit } from '../../shared/client/te
 import { initCrypto } from '../../shared/crypto/index.js';
 import { startMockApi, type MockApi } from '../support/mock-api.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { call } from '../support/relay-fixtures.js';
+import { call } from '../support/http.js';
 import {
   addTeamSecret,
   errorCode,

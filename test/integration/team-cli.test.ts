@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockApi, type MockApi } from '../support/mock-api.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
-import { removeDir, runCli, tempHome, type CliResult } from './cli-helpers.js';
+import { removeDir, runCli, tempHome, type CliResult } from '../support/cli.js';
 
 const PASSWORD = 'team cli password';
 const SECRET = 'sk-team-cli-9f8e7d6c';

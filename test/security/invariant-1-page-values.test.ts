@@ -4,10 +4,7 @@
 // upstream that reflects the secret in bodies, headers, redirects, error answers and polled
 // tickets. Not one form of a secret may appear. The mock API receiving the raw secret every time is
 // the positive control: the secret really went out, and really came back to the relay.
-import { lookUpForOrigin, planPageCall } from '../../extension/background/call-plan.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VaultService } from '../../extension/background/vault-service.js';
-import { forwardCall } from '../../extension/background/forwarder.js';
 import { runPageOp, type PageCallDeps } from '../../extension/background/page-calls.js';
 import type { BackgroundReply, PageOp } from '../../extension/bridge/messages.js';
 import { makePageError } from '../../extension/bridge/page-errors.js';
@@ -24,6 +21,7 @@ import { KeyholeError } from '../../shared/errors.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { startMockApi, type MockApi } from '../support/mock-api.js';
 import { FAST_KDF } from '../support/fast-kdf.js';
+import { pageCallDeps } from '../support/page-background.js';
 import { spawnRelay, type RelayProcess } from '../support/relay-process.js';
 import { findNeedles, textForms, type Needle } from './invariant-world.js';
 
@@ -32,7 +30,6 @@ const SECRET = 'sk-inv1 "quoted"/&+=ü-9f27c1d3';
 const BASIC_PW = 'inv1-basic-password-6b0e';
 const TPL = 'inv1-template-field-1a7f';
 const CRLF = 'inv1-crlf-value\r\nX-Evil: 1';
-const EXT = 'abcdefghijklmnopabcdefghijklmnop';
 
 describe('invariant 1: nothing a page can receive contains a secret', () => {
   let relay: RelayProcess;
@@ -76,21 +73,7 @@ describe('invariant 1: nothing a page can receive contains a secret', () => {
       { ...base, name: 'crlf', type: 'plain', value: CRLF },
     ];
     for (const p of payloads) await addSecret(client, store, vaultId, p);
-    const vault = {
-      current: async () => ({ store }),
-      relayFor: async () => client,
-    } as unknown as VaultService;
-    deps = {
-      extensionId: EXT,
-      isUnlocked: async () => true,
-      plan: async (origin, op) => planPageCall(store, origin, op),
-      lookup: async (origin, name) => lookUpForOrigin(store, origin, name),
-      ask: async () => 'deny',
-      allowOrigin: async () => undefined,
-      isDenied: async () => false,
-      addDenied: async () => undefined,
-      forward: (call, sink, signal) => forwardCall(vault, call, sink, signal),
-    };
+    deps = pageCallDeps(store, client);
   });
   afterAll(async () => {
     await relay?.stop();

@@ -8,16 +8,9 @@ import { openStore } from '../../server/db/open-store.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import { isPostgresAvailable } from '../support/postgres.js';
 import { fwd, startForwardWorld, type ForwardWorld } from '../support/forward-fixtures.js';
-import {
-  STORES,
-  b64,
-  call,
-  newAccount,
-  newId,
-  signedIn,
-  write,
-  type StoreTarget,
-} from '../support/relay-fixtures.js';
+import { fakeAccount, signedIn } from '../support/account.js';
+import { call } from '../support/http.js';
+import { STORES, b64, newId, write, type StoreTarget } from '../support/relay-fixtures.js';
 import { sleep } from './invariant-world.js';
 
 const PG = await isPostgresAvailable();
@@ -181,7 +174,7 @@ describe.each(TARGETS)('invariant 5 on $name', (target) => {
   describe('a refused signup leaves no half-made account', () => {
     it('reusing a vault id: CONFLICT, no account, and the email is still free', async () => {
       const first = await signedIn(w.relay.url);
-      const clash = newAccount();
+      const clash = fakeAccount();
       (clash.signup.personalVault as { id: string }).id = first.vaultId;
       const res = await call(w.relay.url, 'POST', '/v1/auth/signup', { body: clash.signup });
       expect(res.status).toBe(409);
@@ -194,7 +187,7 @@ describe.each(TARGETS)('invariant 5 on $name', (target) => {
       const vaults = await call(w.relay.url, 'GET', '/v1/vaults', { token: first.token });
       expect(vaults.json.vaults.map((v: { id: string }) => v.id)).toEqual([first.vaultId]);
       // The email was not taken by the failed attempt.
-      const retry = newAccount(clash.email);
+      const retry = fakeAccount(clash.email);
       expect(
         (await call(w.relay.url, 'POST', '/v1/auth/signup', { body: retry.signup })).status,
       ).toBe(201);

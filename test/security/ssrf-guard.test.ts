@@ -1,4 +1,4 @@
-// SSRF guard (DESIGN.md invariant 4): every spelling of a forbidden address is refused, every DNS
+// SSRF guard (docs/security-tests.md §4; docs/forward.md, "SSRF guard"): every spelling of a forbidden address is refused, every DNS
 // answer is judged, and the connection goes to the address that was checked (no rebinding).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

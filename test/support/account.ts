@@ -1,5 +1,6 @@
-// Accounts, secrets and forward requests made the way a real client makes them (crypto core +
-// wire schemas), so reliability tests drive the relay's real paths without the SDK.
+// Accounts on a relay, two kinds: fake ones (random keys and envelopes, well formed: the relay never
+// opens them — cheap, for suites about the relay's API) and real ones made the way a client makes
+// them (crypto core + wire schemas), with secrets and forward requests the relay really opens.
 import {
   createAccountKeys,
   encryptItem,
@@ -20,6 +21,50 @@ import type {
 import type { ForwardRequest, RequestTemplate } from '../../shared/protocol/forward.js';
 import { FAST_KDF } from './fast-kdf.js';
 import { call, ok, type CallOptions } from './http.js';
+import { b64, fakeEnvelope, newKey } from './relay-fixtures.js';
+
+/** An account whose keys are random bytes of the right shapes (the relay cannot tell). */
+export interface FakeAccount {
+  email: string;
+  authKey: string;
+  accountId: string;
+  vaultId: string;
+  signup: Record<string, unknown>;
+}
+
+export function fakeAccount(email = `u-${b64(6).toLowerCase()}@example.test`): FakeAccount {
+  const accountId = b64(16);
+  const vaultId = b64(16);
+  const authKey = newKey();
+  return {
+    email,
+    authKey,
+    accountId,
+    vaultId,
+    signup: {
+      accountId,
+      email,
+      authKey,
+      keys: {
+        kdf: { algorithm: 'argon2id', memLimitBytes: 64 * 1024 * 1024, opsLimit: 3, salt: b64(16) },
+        wrappedAccountKey: fakeEnvelope(72),
+        publicKey: newKey(),
+        wrappedPrivateKey: fakeEnvelope(72),
+      },
+      personalVault: { id: vaultId, wrappedKey: fakeEnvelope(72) },
+    },
+  };
+}
+
+/** Signs a fake account up and logs it in; returns it with its session token. */
+export async function signedIn(
+  base: string,
+  account = fakeAccount(),
+): Promise<FakeAccount & { token: string }> {
+  const s = await call(base, 'POST', '/v1/auth/signup', { body: account.signup });
+  if (s.status !== 201) throw new Error(`signup failed: ${s.status} ${s.text}`);
+  return { ...account, token: await login(base, account.email, account.authKey) };
+}
 
 export interface TestAccount {
   email: string;
@@ -91,14 +136,14 @@ export async function createAccount(
   opts: { email?: string; loginBase?: string } = {},
 ): Promise<TestAccount> {
   const { body, account } = await newSignup(opts.email);
-  ok(await call(base, 'POST', '/v1/auth/signup', body), 'signup');
+  ok(await call(base, 'POST', '/v1/auth/signup', { body }), 'signup');
   account.token = await login(opts.loginBase ?? base, account.email, account.authKey);
   return account;
 }
 
 export async function login(base: string, email: string, authKey: string): Promise<string> {
   const res = ok<LoginResponse>(
-    await call(base, 'POST', '/v1/auth/login', { email, authKey }),
+    await call(base, 'POST', '/v1/auth/login', { body: { email, authKey } }),
     'login',
   );
   return res.token;
@@ -156,8 +201,9 @@ export async function addSecret(
 ): Promise<TestSecret> {
   const { secret, push } = newSecret(account, opts);
   const res = ok<PushResponse>(
-    await call(base, 'POST', `/v1/vaults/${account.vaultId}/items`, push, {
+    await call(base, 'POST', `/v1/vaults/${account.vaultId}/items`, {
       ...callOpts,
+      body: push,
       token: account.token,
     }),
     'push secret',

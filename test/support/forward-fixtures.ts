@@ -14,7 +14,8 @@ import type { ForwardRequest, SecretRef } from '../../shared/protocol/forward.js
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import { startMockApi, type MockApi } from './mock-api.js';
 import { spawnRelay, type RelayProcess } from './relay-process.js';
-import { call, readReply, signedIn, type Reply } from './relay-fixtures.js';
+import { signedIn } from './account.js';
+import { call, type Reply } from './http.js';
 
 export interface ForwardWorld {
   relay: RelayProcess;
@@ -117,15 +118,9 @@ export async function startForwardWorld(
   };
 }
 
-/** POST /v1/forward without following redirects (the relay returns 3xx as they are). */
-export async function postForward(base: string, body: unknown, token: string): Promise<Reply> {
-  const res = await fetch(`${base}/v1/forward`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    redirect: 'manual',
-  });
-  return readReply(res);
+/** POST /v1/forward (redirects are never followed: the relay returns 3xx as they are). */
+export function postForward(base: string, body: unknown, token: string): Promise<Reply> {
+  return call(base, 'POST', '/v1/forward', { token, body });
 }
 
 export function fwd(

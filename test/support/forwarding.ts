@@ -9,7 +9,7 @@ import {
   type TestSecret,
 } from './account.js';
 import { startFaultApi, type FaultApi } from './fault-api.js';
-import { startRelayProcess, type RelayOptions, type RelayProcess } from './relay.js';
+import { spawnRelay, type RelayProcess, type SpawnRelayOptions } from './relay-process.js';
 
 export interface ForwardingSetup {
   relay: RelayProcess;
@@ -21,13 +21,14 @@ export interface ForwardingSetup {
 
 /** The extra hosts a scenario's secret may reach (e.g. an unresolvable name for the DNS fault). */
 export async function setupForwarding(
-  opts: RelayOptions & { extraHosts?: string[] } = {},
+  opts: SpawnRelayOptions & { extraHosts?: string[] } = {},
 ): Promise<ForwardingSetup> {
   const api = await startFaultApi();
   let relay: RelayProcess | undefined;
   try {
-    relay = await startRelayProcess({
+    relay = await spawnRelay({
       ...opts,
+      forLoad: true,
       allowPrivate: [api.hostPort, ...(opts.allowPrivate ?? [])],
     });
     const account = await createAccount(relay.url);

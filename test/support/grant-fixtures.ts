@@ -7,7 +7,7 @@ import type { SecretRef } from '../../shared/protocol/forward.js';
 import { addSecret, pullAll, removeSecret } from '../../shared/client/index.js';
 import { createGrant } from '../../shared/client/grants.js';
 import { removeMember as removeTeamMember } from '../../shared/client/team.js';
-import { call, type Reply } from './relay-fixtures.js';
+import { call, type Reply } from './http.js';
 import { makeTeam, newDevice, type Device } from './team-fixtures.js';
 
 export interface MadeGrant {
@@ -125,7 +125,7 @@ export async function preflight(
 
 /**
  * A team whose `member` made a grant of a team secret with the real client (the owner's side of
- * DESIGN.md "Grants"): for the ends of a grant that other writes cause — the secret deleted, the
+ * a grant, docs/protocol.md "Grants"): for the ends of a grant that other writes cause — the secret deleted, the
  * member removed — made through a relay, as users make them.
  */
 export async function teamGrant(

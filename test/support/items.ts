@@ -48,16 +48,11 @@ export async function pushOne(
   write: ReturnType<typeof itemWrite>,
   timeoutMs = 15_000,
 ): Promise<{ acked?: AckedWrite; reply: Reply }> {
-  const reply = await call(
-    base,
-    'POST',
-    `/v1/vaults/${account.vaultId}/items`,
-    { writes: [write] },
-    {
-      token: account.token,
-      timeoutMs,
-    },
-  );
+  const reply = await call(base, 'POST', `/v1/vaults/${account.vaultId}/items`, {
+    body: { writes: [write] },
+    token: account.token,
+    timeoutMs,
+  });
   if (reply.status !== 200) return { reply };
   const res = reply.json as PushResponse;
   const revision = res.items.find((i) => i.id === write.id)?.revision ?? res.revision;
@@ -73,15 +68,9 @@ export async function pullAll(
   let since = 0;
   for (let page = 0; page < 10_000; page++) {
     const res = ok<PullResponse>(
-      await call(
-        base,
-        'GET',
-        `/v1/vaults/${account.vaultId}/items?since=${since}&limit=1000`,
-        undefined,
-        {
-          token: account.token,
-        },
-      ),
+      await call(base, 'GET', `/v1/vaults/${account.vaultId}/items?since=${since}&limit=1000`, {
+        token: account.token,
+      }),
       'pull',
     );
     for (const item of res.items) out.set(item.id, { revision: item.revision, data: item.data });

@@ -96,7 +96,20 @@ export interface MockApi {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** /json's answer: ~1 KB of JSON, the size of a typical API reply (the bench uses it too). */
+export const JSON_1K = Buffer.from(
+  JSON.stringify({
+    ok: true,
+    items: Array.from({ length: 12 }, (_, i) => ({
+      id: i,
+      name: `item-${i}`,
+      value: 'x'.repeat(40),
+    })),
+  }),
+);
+
+/** A request's whole body as text (what arrived so far, should the client break off). */
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -198,16 +211,7 @@ async function handle(
     }
     case '/json':
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          ok: true,
-          items: Array.from({ length: 12 }, (_, i) => ({
-            id: i,
-            name: `item-${i}`,
-            value: 'x'.repeat(40),
-          })),
-        }),
-      );
+      res.end(JSON_1K);
       return;
     case '/redirect':
       res.writeHead(Number(q('status') ?? 302), {

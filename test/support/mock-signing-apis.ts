@@ -5,10 +5,11 @@
 // GitHub App token endpoint that verify the JWTs with `jose`, and APIs that take only the tokens
 // those endpoints issued (401 otherwise). Loopback only; for tests.
 import { createHash, createHmac, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import aws4 from 'aws4';
 import { jwtVerify } from 'jose';
+import { readBody } from './mock-api.js';
 
 export interface SeenRequest {
   method: string;
@@ -55,15 +56,6 @@ export interface MockSigningApis {
   /** API calls answered 401 so far */
   unauthorized: number;
   close(): Promise<void>;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
-  });
 }
 
 function header(rec: SeenRequest, name: string): string | undefined {
@@ -161,6 +153,33 @@ function verifyCoinbase(api: MockSigningApis, rec: SeenRequest): string | null {
     .update(ts + rec.method + rec.path + rec.body)
     .digest('base64');
   return same(want, header(rec, 'cb-access-sign') ?? '') ? null : 'bad signature';
+}
+
+/** The hmac config the mock exchange verifies: query + body signed, ms timestamp, signature last. */
+export function exchangeHmac(m: MockSigningApis) {
+  return {
+    key: m.exchange.secret,
+    message: '{query}{body}',
+    signatureQuery: 'signature',
+    timestampQuery: 'timestamp',
+    timestampUnit: 'ms' as const,
+    fields: { apiKey: m.exchange.apiKey },
+  };
+}
+
+/** The hmac config the Coinbase-style API verifies: base64 HMAC and a seconds timestamp in headers. */
+export function coinbaseHmac(m: MockSigningApis) {
+  return {
+    key: m.coinbase.secretB64,
+    keyEncoding: 'base64' as const,
+    algorithm: 'sha256' as const,
+    message: '{timestamp}{method}{path}{body}',
+    encoding: 'base64' as const,
+    signatureHeader: 'CB-ACCESS-SIGN',
+    timestampHeader: 'CB-ACCESS-TIMESTAMP',
+    timestampUnit: 's' as const,
+    fields: { key: m.coinbase.apiKey, passphrase: m.coinbase.passphrase },
+  };
 }
 
 export async function startMockSigningApis(host = '127.0.0.5'): Promise<MockSigningApis> {

@@ -1,5 +1,5 @@
-// Shared pieces for the relay-*.test.ts suites: a tiny HTTP client, well-formed fake accounts and
-// envelopes (random bytes: the relay never opens them), and the SQLite/PostgreSQL matrix.
+// Fake vault data for the relay suites — ids, keys, envelopes and item writes that are well formed
+// but random (the relay never opens them) — and the SQLite/PostgreSQL store matrix they run over.
 import { randomBytes } from 'node:crypto';
 import { freshPostgresUrl } from './postgres.js';
 import { spawnRelay, type RelayProcess, type SpawnRelayOptions } from './relay-process.js';
@@ -9,87 +9,6 @@ export const newId = (): string => b64(16);
 export const newKey = (): string => b64(32);
 /** A fake envelope: well-formed base64url of a plausible size. */
 export const fakeEnvelope = (n = 120): string => b64(n);
-
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
-}
-
-export async function call(
-  base: string,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; raw?: string } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | undefined;
-  if (opts.raw !== undefined) body = opts.raw;
-  else if (opts.body !== undefined) body = JSON.stringify(opts.body);
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  return readReply(await fetch(base + path, { method, headers, body }));
-}
-
-/** A response as a Reply: its text, and that text parsed as JSON when it is JSON. */
-export async function readReply(res: Response): Promise<Reply> {
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-export interface TestAccount {
-  email: string;
-  authKey: string;
-  accountId: string;
-  vaultId: string;
-  signup: Record<string, unknown>;
-}
-
-export function newAccount(email = `u-${b64(6).toLowerCase()}@example.test`): TestAccount {
-  const accountId = newId();
-  const vaultId = newId();
-  const authKey = newKey();
-  return {
-    email,
-    authKey,
-    accountId,
-    vaultId,
-    signup: {
-      accountId,
-      email,
-      authKey,
-      keys: {
-        kdf: { algorithm: 'argon2id', memLimitBytes: 64 * 1024 * 1024, opsLimit: 3, salt: b64(16) },
-        wrappedAccountKey: fakeEnvelope(72),
-        publicKey: newKey(),
-        wrappedPrivateKey: fakeEnvelope(72),
-      },
-      personalVault: { id: vaultId, wrappedKey: fakeEnvelope(72) },
-    },
-  };
-}
-
-/** Signs up and logs in; returns the account and its session token. */
-export async function signedIn(
-  base: string,
-  account = newAccount(),
-): Promise<TestAccount & { token: string }> {
-  const s = await call(base, 'POST', '/v1/auth/signup', { body: account.signup });
-  if (s.status !== 201) throw new Error(`signup failed: ${s.status} ${s.text}`);
-  const l = await call(base, 'POST', '/v1/auth/login', {
-    body: { email: account.email, authKey: account.authKey },
-  });
-  if (l.status !== 200) throw new Error(`login failed: ${l.status} ${l.text}`);
-  return { ...account, token: l.json.token as string };
-}
 
 export function write(
   id: string,

@@ -13,7 +13,7 @@ import { createTeam, inviteMember, lookupPublicKey } from '../../shared/client/t
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 import type { Role } from '../../shared/protocol/vault.js';
 import { FAST_KDF } from './fast-kdf.js';
-import { call, type Reply } from './relay-fixtures.js';
+import { call, type Reply } from './http.js';
 
 export const PASSWORD = 'team suite password';
 export { FAST_KDF };

@@ -1,5 +1,6 @@
 // Static checks on the crypto core's boundaries: libsodium is imported in one file only, shared/
-// crypto imports nothing from Node, and no key or nonce comes from libsodium's randombytes.
+// crypto imports nothing from Node, no key or nonce comes from libsodium's randombytes, and only
+// test code passes randomness of its own (docs/vault-format.md §1).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,5 +36,24 @@ describe('crypto boundaries', () => {
       expect(text, file).not.toMatch(/from\s+['"]node:/);
       expect(text, file).not.toMatch(/randombytes_buf|crypto_box_keypair\(|_keygen\(/);
     }
+  });
+
+  it('the explicit-randomness twins (…With, sealEnvelopeWithNonce) serve tests only', () => {
+    const crypto = sources('shared/crypto').filter((f) => !f.endsWith('.test.ts'));
+    const twins = crypto.flatMap((file) =>
+      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/export function (\w+With\w*)\(/g)].map(
+        (m) => m[1] as string,
+      ),
+    );
+    expect(twins).toContain('sealEnvelopeWithNonce');
+    expect(twins).toContain('encryptItemWith');
+    const uses = new RegExp(`\\b(${twins.join('|')})\\b`);
+    const offenders = ['shared', 'server', 'cli', 'extension']
+      .flatMap((dir) => sources(dir))
+      .filter((f) => !crypto.includes(f) && !/\.(test|spec)\.tsx?$/.test(f))
+      .filter((f) => uses.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(offenders).toEqual([]);
+    // …nor from the crypto core's public API.
+    expect(readFileSync(join(ROOT, 'shared/crypto/index.ts'), 'utf8')).not.toMatch(uses);
   });
 });

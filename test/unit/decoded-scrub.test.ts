@@ -124,4 +124,16 @@ describe('DecodedScrubber', () => {
       }).sort(),
     ).toEqual(['client-secret-9', 'field-secret-1']);
   });
+
+  it('payloadSecrets: every template field is secret, even one named like a public setting', () => {
+    // The same rule as `keyhole run`'s mask (shared/client/secret-strings.ts).
+    expect(
+      payloadSecrets({
+        name: 't',
+        type: 'template',
+        fields: { region: 'secret-region-value', username: 'secret-user-value' },
+        allowedHosts: ['h'],
+      }).sort(),
+    ).toEqual(['secret-region-value', 'secret-user-value']);
+  });
 });

@@ -259,6 +259,12 @@ describe('grant-list and grant-revoke', () => {
     expect(list.find((g) => g.id === c.grant.id)).toMatchObject({ state: 'live', mayRevoke: true });
     expect(JSON.stringify(list)).not.toContain(a.token.slice(4));
 
+    // The secret list's tags: live grants per secret (the expired one is not counted).
+    expect(await handleGrantUi(v, { ui: 'grant-counts' }, () => NOW + 2 * 3_600_000)).toEqual({
+      [`${vaultId}/${itemId}`]: 1,
+      [`${vaultId}/${otherItemId}`]: 1,
+    });
+
     // A plain member may revoke only what they made.
     const real = store.vaults();
     const spy = vi

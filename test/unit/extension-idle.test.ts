@@ -74,6 +74,9 @@ describe('idle lock', () => {
     const vault = new VaultService();
     const deps = { vault, pendingApprovals: () => 0, onSettingsChanged: async () => undefined };
     await handleUi(deps, { ui: 'state' });
+    // What the popup loads when it opens (the vault menu, the grant tags) is not activity either.
+    await handleUi(deps, { ui: 'team-list' });
+    await handleUi(deps, { ui: 'grant-counts' });
     expect(
       (await fakeBrowser.storage.session.get(KEYS.lastActivity))[KEYS.lastActivity],
     ).toBeUndefined();

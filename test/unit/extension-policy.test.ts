@@ -2,12 +2,7 @@
 // secret and a not-allowed one are indistinguishable to the page; checks come in the documented order.
 import { describe, expect, it, vi } from 'vitest';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
-import {
-  callerOrigin,
-  checkPageRequest,
-  decideAccess,
-  isExtensionPage,
-} from '../../extension/background/policy.js';
+import { callerOrigin, decideAccess, isExtensionPage } from '../../extension/background/policy.js';
 import { runPageOp, servePagePort } from '../../extension/background/page-calls.js';
 import type { PageCallDeps, PortLike } from '../../extension/background/page-calls.js';
 import { lookUpForOrigin, planPageCall } from '../../extension/background/call-plan.js';
@@ -126,12 +121,14 @@ describe('decideAccess', () => {
   });
 });
 
-describe('checkPageRequest', () => {
-  it('checks host, then placeholder, then shape', () => {
-    const hosts = ['api.openai.com'];
+describe('planPageCall: the checks production runs on a page request', () => {
+  it('checks host, then placeholder, then shape', async () => {
+    const store = await memoryStore([payload()]);
     const code = (p: Record<string, unknown>) => {
       try {
-        checkPageRequest(p, hosts);
+        const plan = planPageCall(store, A, { op: 'request', params: p });
+        plan.check();
+        plan.forwardRequest();
         return 'ok';
       } catch (e) {
         return (e as { code: string }).code;

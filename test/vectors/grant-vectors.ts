@@ -1,14 +1,9 @@
 // The grant vectors (docs/vault-format.md §11): token, lookup hash, wrapped item key, sealed policy
 // and the owner's copy — ok, tampered, truncated, wrong version, moved. Called by generate.ts.
-import {
-  newGrantToken,
-  newId,
-  randomBytes,
-  sealEnvelope,
-  sealGrant,
-  toBase64url,
-  fromBase64url,
-} from '../../shared/crypto/index.js';
+import { toBase64url, fromBase64url } from '../../shared/crypto/index.js';
+import { newIdWith, type RandomSource } from '../../shared/crypto/bytes.js';
+import { NONCE_BYTES, sealEnvelopeWithNonce } from '../../shared/crypto/envelope.js';
+import { newGrantTokenWith, sealGrantWith } from '../../shared/crypto/grant.js';
 import { lib } from '../../shared/crypto/sodium.js';
 import type { GrantPolicy } from '../../shared/protocol/grant.js';
 
@@ -35,14 +30,15 @@ const setAt =
 const tokenEdit = (token: string, fn: (b: Uint8Array) => Uint8Array): string =>
   `khg_${edit(token.slice(4), fn)}`;
 
-/** Built inside generate.ts's seeded() so every byte is reproducible. */
-export function grantVectorsSeeded(source: string): Record<string, unknown> {
-  const { token, grantId, grantKey, lookup } = newGrantToken();
-  const other = newGrantToken();
-  const vaultKey = randomBytes(32);
+/** Every key, id and nonce drawn from `random` (generate.ts's seeded stream), so every byte is reproducible. */
+export function grantVectors(source: string, random: RandomSource): Record<string, unknown> {
+  const newId = () => newIdWith(random);
+  const { token, grantId, grantKey, lookup } = newGrantTokenWith(random);
+  const other = newGrantTokenWith(random);
+  const vaultKey = random(32);
   const vaultId = newId();
   const itemId = newId();
-  const itemKey = randomBytes(32);
+  const itemKey = random(32);
   const policy: GrantPolicy = {
     v: 1,
     grantId,
@@ -63,12 +59,16 @@ export function grantVectorsSeeded(source: string): Record<string, unknown> {
     },
     createdAt: 1_800_000_000_000,
   };
-  const sealed = sealGrant({ grantId, grantKey, lookup }, vaultKey, itemKey, policy);
-  const forOther = sealGrant(other, vaultKey, itemKey, { ...policy, grantId: other.grantId });
-  const wider = sealEnvelope(
+  const sealed = sealGrantWith(random, { grantId, grantKey, lookup }, vaultKey, itemKey, policy);
+  const forOther = sealGrantWith(random, other, vaultKey, itemKey, {
+    ...policy,
+    grantId: other.grantId,
+  });
+  const wider = sealEnvelopeWithNonce(
     grantKey,
     lib().from_string(JSON.stringify({ ...policy, grantId: other.grantId })),
     { purpose: 'grant-policy', ownerId: grantId, itemId: '' },
+    random(NONCE_BYTES),
   );
 
   const cases: Array<Record<string, unknown>> = [];

@@ -1,13 +1,10 @@
 // The signed-state vectors (docs/vault-format.md §12–15): versioned item records, vault manifests
 // checked against what a device has seen, and team membership chains — valid, tampered, replayed,
-// rolled back and forged member. Called by generate.ts inside a seeded random stream.
+// rolled back and forged member. Called by generate.ts with a seeded random stream.
 import {
-  encryptItemRecord,
   fromBase64url,
   generateSignKeyPair,
   itemHash,
-  newId,
-  randomBytes,
   signManifest,
   signStatement,
   statementHash,
@@ -18,6 +15,8 @@ import {
   type SignKeyPair,
   type StatementInput,
 } from '../../shared/crypto/index.js';
+import { newIdWith, type RandomSource } from '../../shared/crypto/bytes.js';
+import { encryptItemRecordWith } from '../../shared/crypto/item.js';
 import { lib } from '../../shared/crypto/sodium.js';
 import type { SecretPayload } from '../../shared/protocol/secret.js';
 
@@ -34,10 +33,11 @@ const payload = (name: string, value: string): SecretPayload => ({
   description: '',
 });
 
-function itemRecordCases(vaultKey: Uint8Array, vaultId: string) {
-  const itemId = newId();
-  const itemKey = randomBytes(32);
-  const v1 = encryptItemRecord(
+function itemRecordCases(random: RandomSource, vaultKey: Uint8Array, vaultId: string) {
+  const itemId = newIdWith(random);
+  const itemKey = random(32);
+  const v1 = encryptItemRecordWith(
+    random,
     vaultKey,
     vaultId,
     itemId,
@@ -48,8 +48,9 @@ function itemRecordCases(vaultKey: Uint8Array, vaultId: string) {
     },
     itemKey,
   );
-  const v2Key = randomBytes(32);
-  const v2 = encryptItemRecord(
+  const v2Key = random(32);
+  const v2 = encryptItemRecordWith(
+    random,
     vaultKey,
     vaultId,
     itemId,
@@ -60,8 +61,9 @@ function itemRecordCases(vaultKey: Uint8Array, vaultId: string) {
     },
     v2Key,
   );
-  const tombKey = randomBytes(32);
-  const tomb = encryptItemRecord(
+  const tombKey = random(32);
+  const tomb = encryptItemRecordWith(
+    random,
     vaultKey,
     vaultId,
     itemId,
@@ -117,7 +119,7 @@ function itemRecordCases(vaultKey: Uint8Array, vaultId: string) {
     },
     {
       name: 'record moved to another item',
-      itemId: newId(),
+      itemId: newIdWith(random),
       itemKey: hex(v2Key),
       data: v2.data,
       expected: 'decryption_failed',
@@ -126,13 +128,19 @@ function itemRecordCases(vaultKey: Uint8Array, vaultId: string) {
   return { cases, records: { v1: v1.data, v2: v2.data }, itemId };
 }
 
-function manifestCases(writer: SignKeyPair, writerId: string, relay: SignKeyPair, vaultId: string) {
-  const a = newId();
-  const b = newId();
+function manifestCases(
+  random: RandomSource,
+  writer: SignKeyPair,
+  writerId: string,
+  relay: SignKeyPair,
+  vaultId: string,
+) {
+  const a = newIdWith(random);
+  const b = newIdWith(random);
   const [first, second] = [a, b].sort();
-  const dataA1 = `${toBase64url(randomBytes(90))}`;
-  const dataA2 = `${toBase64url(randomBytes(90))}`;
-  const dataB1 = `${toBase64url(randomBytes(90))}`;
+  const dataA1 = `${toBase64url(random(90))}`;
+  const dataA2 = `${toBase64url(random(90))}`;
+  const dataB1 = `${toBase64url(random(90))}`;
   const entries = (aVersion: number, aData: string): ManifestEntry[] => [
     [a, aVersion, itemHash(aData)],
     [b, 1, itemHash(dataB1)],
@@ -145,7 +153,7 @@ function manifestCases(writer: SignKeyPair, writerId: string, relay: SignKeyPair
     [b, 1, itemHash(dataB1)],
   ]);
   const forged = signManifest(relay, writerId, vaultId, 5, entries(2, dataA2));
-  const otherVault = signManifest(writer, writerId, newId(), 3, entries(2, dataA2));
+  const otherVault = signManifest(writer, writerId, newIdWith(random), 3, entries(2, dataA2));
   const tamperedBody: SignedManifest = { ...m3, body: m3.body.replace('"seq":3', '"seq":9') };
   const sigBytes = fromBase64url(m3.signature).slice();
   sigBytes[0] = (sigBytes[0] as number) ^ 1;
@@ -163,7 +171,7 @@ function manifestCases(writer: SignKeyPair, writerId: string, relay: SignKeyPair
     hash: '',
     items: { [a]: [2, itemHash(dataA2)], [b]: [1, itemHash(dataB1)] },
   };
-  const resurrected = newId();
+  const resurrected = newIdWith(random);
   const cases = [
     {
       name: 'valid state, first sight',
@@ -260,11 +268,27 @@ function manifestCases(writer: SignKeyPair, writerId: string, relay: SignKeyPair
   return { cases, first, second };
 }
 
-function chainCases(vaultId: string) {
-  const owner = { id: newId(), sign: generateSignKeyPair(), box: toBase64url(randomBytes(32)) };
-  const admin = { id: newId(), sign: generateSignKeyPair(), box: toBase64url(randomBytes(32)) };
-  const member = { id: newId(), sign: generateSignKeyPair(), box: toBase64url(randomBytes(32)) };
-  const relay = { id: newId(), sign: generateSignKeyPair(), box: toBase64url(randomBytes(32)) };
+function chainCases(random: RandomSource, vaultId: string) {
+  const owner = {
+    id: newIdWith(random),
+    sign: generateSignKeyPair(random(32)),
+    box: toBase64url(random(32)),
+  };
+  const admin = {
+    id: newIdWith(random),
+    sign: generateSignKeyPair(random(32)),
+    box: toBase64url(random(32)),
+  };
+  const member = {
+    id: newIdWith(random),
+    sign: generateSignKeyPair(random(32)),
+    box: toBase64url(random(32)),
+  };
+  const relay = {
+    id: newIdWith(random),
+    sign: generateSignKeyPair(random(32)),
+    box: toBase64url(random(32)),
+  };
   type P = typeof owner;
   const pk = (p: P) => toBase64url(p.sign.publicKey);
   const build = (
@@ -434,14 +458,15 @@ function chainCases(vaultId: string) {
   return cases;
 }
 
-export function signedStateVectorsSeeded(source: string) {
-  const vaultId = newId();
-  const vaultKey = randomBytes(32);
-  const writerId = newId();
-  const writer = generateSignKeyPair();
-  const relay = generateSignKeyPair();
-  const items = itemRecordCases(vaultKey, vaultId);
-  const manifests = manifestCases(writer, writerId, relay, vaultId);
+/** Every key, id and nonce drawn from `random` (generate.ts's seeded stream). */
+export function signedStateVectors(source: string, random: RandomSource) {
+  const vaultId = newIdWith(random);
+  const vaultKey = random(32);
+  const writerId = newIdWith(random);
+  const writer = generateSignKeyPair(random(32));
+  const relay = generateSignKeyPair(random(32));
+  const items = itemRecordCases(random, vaultKey, vaultId);
+  const manifests = manifestCases(random, writer, writerId, relay, vaultId);
   return {
     source,
     description:
@@ -456,7 +481,7 @@ export function signedStateVectorsSeeded(source: string) {
     cases: [
       ...items.cases.map((c) => ({ kind: 'item-record', ...c })),
       ...manifests.cases.map((c) => ({ kind: 'manifest', ...c })),
-      ...chainCases(vaultId).map((c) => ({ kind: 'chain', ...c })),
+      ...chainCases(random, vaultId).map((c) => ({ kind: 'chain', ...c })),
     ],
   };
 }

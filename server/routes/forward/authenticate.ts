@@ -3,9 +3,9 @@
 // (findSessionMemberItem, server/db/hot-statements.ts). Only a caller with a live session learns
 // what is wrong with its body (docs/forward.md, "Order of the checks").
 import { KeyholeError } from '../../../shared/errors.js';
-import { ForwardRequest } from '../../../shared/protocol/forward.js';
+import type { ForwardRequest } from '../../../shared/protocol/forward.js';
 import type { HotStatements, MemberItemRow } from '../../db/hot-statements.js';
-import { parseWith } from '../../http/validate.js';
+import { parseForwardBody } from './forward-body.js';
 
 /** What a source of authorisation (a session here, a grant in routes/grants/) hands the steps after it. */
 export interface AuthorizedForward {
@@ -14,17 +14,6 @@ export interface AuthorizedForward {
   req: ForwardRequest;
   /** the first secret's membership + item row, looked up with the authorisation; undefined: not a member */
   firstRow: MemberItemRow | undefined;
-}
-
-/** JSON and schema checks of the body; every failure is INVALID_REQUEST. */
-function parseForwardBody(text: string): ForwardRequest {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new KeyholeError('INVALID_REQUEST', 'The request body is not valid JSON.');
-  }
-  return parseWith(ForwardRequest, json, 'body');
 }
 
 export async function authenticate(

@@ -1,12 +1,7 @@
 // Bounds GET /v1/keys/:email per signed-in account, so that the email → account lookup that
 // invitations need cannot be turned into a fast enumeration of the relay's users (docs/teams.md).
-import {
-  RateLimiterMemory,
-  RateLimiterPostgres,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
-import { KeyholeError } from '../../../shared/errors.js';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { rateLimited, rateLimiter } from '../../auth/throttle.js';
 import type { Store } from '../../db/store-types.js';
 
 export interface KeyLookupLimit {
@@ -22,27 +17,14 @@ export function createKeyLookupLimiter(
   store: Store,
   limit: KeyLookupLimit,
 ): (accountId: string) => Promise<void> {
-  const opts = { keyPrefix: 'key_lookup', points: limit.points, duration: limit.windowSec };
   // PostgreSQL: counted in the shared rate_limits table, so several relays share the budget.
-  const rl: RateLimiterAbstract =
-    store.dialect === 'postgres' && store.pgPool
-      ? new RateLimiterPostgres({
-          ...opts,
-          storeClient: store.pgPool,
-          storeType: 'pool',
-          tableName: 'rate_limits',
-          tableCreated: true,
-          clearExpiredByTimeout: false,
-        })
-      : new RateLimiterMemory(opts);
+  const rl = rateLimiter(store, 'key_lookup', limit.points, limit.windowSec);
   return async (accountId) => {
     try {
       await rl.consume(accountId);
     } catch (err) {
       if (err instanceof RateLimiterRes) {
-        throw new KeyholeError('RATE_LIMITED', 'Too many key lookups. Try again later.', {
-          retryAfter: Math.max(1, Math.ceil(err.msBeforeNext / 1000)),
-        });
+        throw rateLimited(err, 'Too many key lookups. Try again later.');
       }
       throw err;
     }

@@ -10,7 +10,7 @@ import { createAccount } from '../../support/account.js';
 import type { Check } from '../../support/check.js';
 import { call } from '../../support/http.js';
 import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../../support/items.js';
-import { startRelayProcess, type RelayProcess } from '../../support/relay.js';
+import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 
 export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Promise<Check[]> {
   const dir = mkdtempSync(join(tmpdir(), 'keyhole-diskfull-'));
@@ -33,7 +33,7 @@ export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Prom
     // Room to free later, to show the relay recovers without a restart.
     writeFileSync(join(dir, 'filler'), Buffer.alloc(256 * 1024, 1));
     const dbPath = join(dir, 'keyhole.db');
-    relay = await startRelayProcess({ db: dbPath });
+    relay = await spawnRelay({ db: dbPath, forLoad: true });
     const account = await createAccount(relay.url);
     const acked: AckedWrite[] = [];
     const failures: string[] = [];
@@ -62,7 +62,7 @@ export async function checkSqliteDiskFull(opts: { sizeKiB?: number } = {}): Prom
 
     // Restart on a disk with no byte left: the relay must still start and serve every write.
     fillDisk(join(dir, 'filler-2'));
-    relay = await startRelayProcess({ db: dbPath });
+    relay = await spawnRelay({ db: dbPath, forLoad: true });
     const lost = lostWrites(acked, await pullAll(relay.url, account));
     return [
       {

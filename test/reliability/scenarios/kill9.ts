@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createAccount, type TestAccount } from '../../support/account.js';
 import type { Check } from '../../support/check.js';
 import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../../support/items.js';
-import { startRelayProcess, type RelayProcess } from '../../support/relay.js';
+import { spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 
 async function writers(
   base: string,
@@ -51,7 +51,7 @@ export async function checkKill9(opts: {
   let relay: RelayProcess | undefined;
   let lost = 0;
   try {
-    relay = await startRelayProcess({ db });
+    relay = await spawnRelay({ db, forLoad: true });
     const account = await createAccount(relay.url);
     for (let i = 0; i < opts.iterations; i++) {
       const stop = { done: false };
@@ -60,7 +60,7 @@ export async function checkKill9(opts: {
       await relay.kill9();
       stop.done = true;
       await running;
-      relay = await startRelayProcess({ db });
+      relay = await spawnRelay({ db, forLoad: true });
     }
     lost = lostWrites(acked, await pullAll(relay.url, account)).length;
     const kind = db.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';

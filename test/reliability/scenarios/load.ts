@@ -8,7 +8,7 @@ import { forwardBody } from '../../support/account.js';
 import type { ForwardingSetup } from '../../support/forwarding.js';
 import { runLoad } from '../../support/load.js';
 import { cpuMs, rssKiB } from '../../support/proc.js';
-import { lastLogLine, relayPid } from '../../support/relay.js';
+import { lastLogLine, relayPid } from '../../support/relay-process.js';
 import { summarize } from '../../support/stats.js';
 
 export interface LoadFigures {

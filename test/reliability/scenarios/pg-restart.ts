@@ -10,7 +10,7 @@ import type { Check } from '../../support/check.js';
 import { forwardOnce, setupForwarding, type ForwardingSetup } from '../../support/forwarding.js';
 import { call } from '../../support/http.js';
 import { itemWrite, lostWrites, pullAll, pushOne, type AckedWrite } from '../../support/items.js';
-import { lastLogLine, startRelayProcess, type RelayProcess } from '../../support/relay.js';
+import { lastLogLine, spawnRelay, type RelayProcess } from '../../support/relay-process.js';
 
 const run = promisify(execFile);
 
@@ -38,7 +38,6 @@ async function oneRequest(
         setup.relay.url,
         'GET',
         `/v1/vaults/${setup.account.vaultId}/items?since=0&limit=5`,
-        undefined,
         {
           token: setup.account.token,
           timeoutMs: 10_000,
@@ -47,7 +46,7 @@ async function oneRequest(
       return classify(r.status, r.code, 'pull');
     }
     if (op === 2) {
-      const r = await call(setup.relay.url, 'GET', '/v1/accounts/me', undefined, {
+      const r = await call(setup.relay.url, 'GET', '/v1/accounts/me', {
         token: setup.account.token,
         timeoutMs: 10_000,
       });
@@ -111,7 +110,7 @@ export async function checkPostgresRestart(opts: { concurrency?: number } = {}):
       new Promise<undefined>((r) => setTimeout(r, 100)),
     ]);
     let verifier: RelayProcess | undefined;
-    if (exit !== undefined) verifier = await startRelayProcess({ db: pg.url });
+    if (exit !== undefined) verifier = await spawnRelay({ db: pg.url, forLoad: true });
     const lost = lostWrites(
       acked,
       await pullAll((verifier ?? setup.relay).url, setup.account),

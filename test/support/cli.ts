@@ -1,4 +1,4 @@
-// Helpers for the CLI integration suites: run the real `keyhole` binary with its own KEYHOLE_HOME,
+// Helpers for the CLI suites: run the real `keyhole` binary with its own KEYHOLE_HOME,
 // and a tiny third-party API mock on 127.0.0.2 that records what it received.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FAST_KDF } from './fast-kdf.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'bin/keyhole.mjs');
@@ -25,15 +26,18 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Floor KDF cost (19 MiB, 2 passes) so that suites stay fast. */
-export const FAST_KDF = { KEYHOLE_KDF_MEM: '19', KEYHOLE_KDF_OPS: '2' };
+/** FAST_KDF as the CLI reads it from its environment (MiB and passes), so that suites stay fast. */
+export const FAST_KDF_ENV = {
+  KEYHOLE_KDF_MEM: String(FAST_KDF.memLimitBytes / (1024 * 1024)),
+  KEYHOLE_KDF_OPS: String(FAST_KDF.opsLimit),
+};
 
 export function runCli(args: string[], opts: CliOptions): Promise<CliResult> {
   return new Promise((resolveRun, reject) => {
     const env: Record<string, string | undefined> = {
       ...process.env,
       KEYHOLE_HOME: opts.home,
-      ...FAST_KDF,
+      ...FAST_KDF_ENV,
       ...opts.env,
     };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
