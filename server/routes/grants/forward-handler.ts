@@ -208,8 +208,6 @@ function parseToken(header: string | undefined, grantId: string): GrantToken {
 
 /** The sealed policy, opened and checked against the row it came in (no moved or widened policy). */
 function openPolicy(gf: GrantForwarding, token: GrantToken, row: CachedGrant): GrantPolicy {
-  const known = gf.opened.get(row);
-  if (known !== undefined) return known;
   let policy: GrantPolicy;
   try {
     policy = openGrantPolicy(token.grantKey, token.grantId, row.policy);
@@ -248,14 +246,23 @@ async function serve(
   if (!found) throw grantInvalid();
   const row = found.grant;
   const origin = req.headers.origin;
-  // Answers about a known grant are readable by its origins (its row's copy until the sealed
-  // policy is open): a page learns GRANT_INVALID rather than a bare network error.
-  if (origin !== undefined && gf.corsOf(row).includes(origin)) allowOrigin(res, origin);
+  const known = gf.opened.get(row);
+  // Answers about a known grant are readable by its origins — the sealed policy's once this
+  // token opened it, else the row's copy: a page learns GRANT_INVALID rather than a bare
+  // network error. The headers are set once per request (they were a visible part of its cost).
+  const readable =
+    origin !== undefined &&
+    (known !== undefined ? originAllowed(known, origin) : gf.corsOf(row).includes(origin));
+  if (readable) allowOrigin(res, origin);
   if (row.revoked || found.member_id === null) throw grantInvalid();
   if (found.data === null || found.data === '' || found.deleted === 1) throw grantInvalid();
-  const policy = openPolicy(gf, token, row);
-  res.removeHeader('access-control-allow-origin');
-  if (origin !== undefined && originAllowed(policy, origin)) allowOrigin(res, origin);
+  const policy = known ?? openPolicy(gf, token, row);
+  if (known === undefined && origin !== undefined) {
+    // Only the sealed policy's origins read what follows.
+    const allowed = originAllowed(policy, origin);
+    if (readable && !allowed) res.removeHeader('access-control-allow-origin');
+    else if (!readable && allowed) allowOrigin(res, origin);
+  }
   checkExpiry(policy, now);
 
   let visitor = await gf.visitorHash(`ip:${clientIpOfNode(req, gf.deps.config)}`);
