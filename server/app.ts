@@ -59,7 +59,11 @@ export function createRelay(deps: AppDeps): Relay {
       }
       void viaHono(req, res);
     },
-    close: () => core.close(),
+    close: async () => {
+      // (grant counters first: they give unused reservations back while the store is open)
+      await grants?.close();
+      await core.close();
+    },
   };
 }
 

@@ -66,8 +66,24 @@ describe('GrantCounters', () => {
     expect(await takeN(after, 'quota', 6400, 7000)).toBe(6400 - reserved);
   });
 
+  it('a graceful shutdown gives the unused part back; another relay can use it', async () => {
+    const s = fakeStore();
+    const release = (key: string, unused: number) => {
+      s.rows.set(key, s.rows.get(key)! - unused);
+      return Promise.resolve();
+    };
+    const a = new GrantCounters(s.reserve, false);
+    expect(await takeN(a, 'quota', 6400, 3)).toBe(3);
+    expect(s.rows.get('k')).toBeGreaterThan(3);
+    await a.release(release, 0);
+    expect(s.rows.get('k')).toBe(3);
+    expect(a.size).toBe(0);
+    const b = new GrantCounters(s.reserve, false);
+    expect(await takeN(b, 'quota', 6400, 7000)).toBe(6400 - 3);
+  });
+
   it('block sizes shrink near the limit; a shared rate of 2 goes one at a time', () => {
-    expect(blockSize('quota', 1_000_000_000, 0, true)).toBe(256);
+    expect(blockSize('quota', 1_000_000_000, 0, true)).toBe(4096);
     expect(blockSize('quota', 1000, 0, false)).toBe(15);
     expect(blockSize('quota', 1000, 990, false)).toBe(1);
     expect(blockSize('quota', 4, 0, false)).toBe(1);

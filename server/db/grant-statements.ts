@@ -48,6 +48,10 @@ const RESERVE = (p: (i: number) => string): string =>
   'on conflict (key) do update set count = grant_counters.count + excluded.count ' +
   `where grant_counters.count + excluded.count <= ${p(4)} returning count`;
 
+/** Gives back uses reserved and not used (a graceful shutdown); never below zero. */
+const RELEASE = (p: (i: number) => string): string =>
+  `update grant_counters set count = count - ${p(1)} where key = ${p(2)} and count >= ${p(3)}`;
+
 const q = (): string => '?';
 const d = (i: number): string => `$${i}`;
 
@@ -66,6 +70,8 @@ export interface GrantStatements {
     /** false: may be lost with a power cut (SQLite: no fsync) — rates, not quotas */
     durable: boolean,
   ): Promise<number | null>;
+  /** gives back `unused` uses of counter `key` that this relay reserved and will not use */
+  release(key: string, unused: number): Promise<void>;
   /** deletes counters whose window has passed */
   purge(now: number): Promise<void>;
 }
@@ -187,6 +193,9 @@ function viaSqlite(store: Store): GrantStatements {
       }
       return row === undefined ? null : Number(row.count);
     },
+    async release(key, unused) {
+      await kyselyFirst(store, RELEASE(q), [unused, key, unused]);
+    },
     async purge(now) {
       await store.db.deleteFrom('grant_counters').where('expires_at', '<', now).execute();
     },
@@ -218,6 +227,9 @@ function viaPg(store: Store): GrantStatements {
         limit,
       ]);
       return row === undefined ? null : Number(row.count);
+    },
+    async release(key, unused) {
+      await kyselyFirst(store, RELEASE(d), [unused, key, unused]);
     },
     async purge(now) {
       await store.db.deleteFrom('grant_counters').where('expires_at', '<', now).execute();

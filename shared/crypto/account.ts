@@ -1,14 +1,7 @@
 // Account keys (§4): signup bundle, login key derivation, unlocking, personal vault key wrapping.
 import type { KeyholeError } from '../errors.js';
-import {
-  assertBytes,
-  bytesEqual,
-  fromBase64url,
-  randomBytes,
-  toBase64url,
-  wipe,
-  type RandomSource,
-} from './bytes.js';
+import { assertBytes, bytesEqual, fromBase64url, randomBytes, toBase64url, wipe } from './bytes.js';
+import type { RandomSource } from './bytes.js';
 import { KEY_BYTES, NONCE_BYTES, openKey, sealEnvelopeWithNonce } from './envelope.js';
 import { decryptionFailed } from './failures.js';
 import { deriveMasterKey, deriveSubkeys, newKdfParams } from './kdf.js';

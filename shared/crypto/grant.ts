@@ -3,15 +3,8 @@
 // grant id) — plus an owner-readable copy of the policy under the vault key.
 import { KeyholeError } from '../errors.js';
 import { GRANT_TOKEN_PREFIX, GrantPolicy } from '../protocol/grant.js';
-import {
-  assertBytes,
-  fromBase64url,
-  randomBytes,
-  toBase64url,
-  utf8,
-  wipe,
-  type RandomSource,
-} from './bytes.js';
+import { assertBytes, fromBase64url, randomBytes, toBase64url, utf8, wipe } from './bytes.js';
+import type { RandomSource } from './bytes.js';
 import { KEY_BYTES, NONCE_BYTES, openJson, openKey, sealEnvelopeWithNonce } from './envelope.js';
 import { decryptionFailed, unsupportedFormat } from './failures.js';
 import { lib } from './sodium.js';

@@ -9,8 +9,8 @@ import {
   toBase64url,
   utf8,
   wipe,
-  type RandomSource,
 } from './bytes.js';
+import type { RandomSource } from './bytes.js';
 import { KEY_BYTES, NONCE_BYTES, openJson, openKey, sealEnvelopeWithNonce } from './envelope.js';
 import { decryptionFailed } from './failures.js';
 import { lib } from './sodium.js';

@@ -8,8 +8,8 @@ import {
   randomBytes,
   toBase64url,
   utf8,
-  type RandomSource,
 } from './bytes.js';
+import type { RandomSource } from './bytes.js';
 import { KEY_BYTES } from './envelope.js';
 import { decryptionFailed, unsupportedFormat } from './failures.js';
 import { lib } from './sodium.js';

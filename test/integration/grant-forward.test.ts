@@ -340,3 +340,25 @@ describe('grant forward: audit and scans', () => {
     expect(logs).toContain('/v1/grants/'); // the request log did run
   });
 });
+
+describe('grant forward: counters across a graceful stop (last: stops the relay)', () => {
+  it('a quota is reserved in blocks; SIGTERM gives the unused part back to the store', async () => {
+    const g = await grant({ quotaPerDay: 6400 });
+    expect((await grantForward(w.relay.url, g, tpl())).status).toBe(200);
+    const key = `q:${g.id}:${Math.floor(Date.now() / 86_400_000)}`;
+    const count = (): number | undefined => {
+      const db = new Database(w.dbPath, { readonly: true });
+      try {
+        const row = db.prepare('select count from grant_counters where key = ?').get(key) as
+          { count: number } | undefined;
+        return row?.count;
+      } finally {
+        db.close();
+      }
+    };
+    // One use, one block of 6400/64 written (docs/protocol.md "Counters").
+    expect(count()).toBe(100);
+    await w.relay.stop();
+    expect(count()).toBe(1);
+  });
+});

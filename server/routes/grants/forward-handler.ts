@@ -37,6 +37,8 @@ const TOKEN_RE = /^Bearer (khg_[A-Za-z0-9_-]{1,200})$/;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 const PURGE_EVERY_MS = 5 * MINUTE;
+/** visitor hashes remembered at once (then forgotten all together) */
+const MAX_VISITORS = 10_000;
 
 /** The grant id of a POST or OPTIONS to /v1/grants/:id/forward, else null (Hono's request). */
 export function matchGrantForward(req: IncomingMessage): string | null {
@@ -56,6 +58,8 @@ export class GrantForwarding {
    * it this entry. No key is kept: the item key is unwrapped again for every request.
    */
   readonly opened = new WeakMap<CachedGrant, GrantPolicy>();
+  private readonly cors = new WeakMap<CachedGrant, string[]>();
+  private readonly visitors = new Map<string, string>();
   private secret: Promise<Buffer> | undefined;
   private lastPurge = 0;
 
@@ -71,15 +75,42 @@ export class GrantForwarding {
 
   /** HMAC of the visitor (IP or ID-token subject) under the relay's server secret: never the IP itself. */
   async visitorHash(value: string): Promise<string> {
+    const known = this.visitors.get(value);
+    if (known !== undefined) return known;
     this.secret ??= getOrCreateServerSecret(this.deps.store.db).catch((err: unknown) => {
       this.secret = undefined;
       throw err;
     });
     const key = await this.secret;
-    return createHmac('sha256', key)
+    const hash = createHmac('sha256', key)
       .update(`keyhole/v1/grant-visitor\u0000${value}`)
       .digest()
       .toString('base64url', 0, 16);
+    // Recent visitors' hashes, in memory only (never stored or logged): a bounded memo.
+    if (this.visitors.size >= MAX_VISITORS) this.visitors.clear();
+    this.visitors.set(value, hash);
+    return hash;
+  }
+
+  /** The row's clear copy of the origins, parsed once per cached row. */
+  corsOf(row: CachedGrant): string[] {
+    let list = this.cors.get(row);
+    if (list === undefined) {
+      list = originsOf(row.cors_origins);
+      this.cors.set(row, list);
+    }
+    return list;
+  }
+
+  /** Shutdown, once no request is in flight: unused counter reservations go back to the store. */
+  async close(): Promise<void> {
+    await this.counters.release(
+      (key, unused) =>
+        this.statements.release(key, unused).catch((err: unknown) => {
+          this.deps.logger.warn({ err }, 'grant counter release failed (counted as used)');
+        }),
+      this.core.now(),
+    );
   }
 
   /** Old counter windows go, at most every 5 minutes, off the request path. */
@@ -177,8 +208,6 @@ function parseToken(header: string | undefined, grantId: string): GrantToken {
 
 /** The sealed policy, opened and checked against the row it came in (no moved or widened policy). */
 function openPolicy(gf: GrantForwarding, token: GrantToken, row: CachedGrant): GrantPolicy {
-  const known = gf.opened.get(row);
-  if (known !== undefined) return known;
   let policy: GrantPolicy;
   try {
     policy = openGrantPolicy(token.grantKey, token.grantId, row.policy);
@@ -217,15 +246,23 @@ async function serve(
   if (!found) throw grantInvalid();
   const row = found.grant;
   const origin = req.headers.origin;
-  // Answers about a known grant are readable by its origins (its row's copy until the sealed
-  // policy is open): a page learns GRANT_INVALID rather than a bare network error.
-  if (origin !== undefined && originsOf(row.cors_origins).includes(origin))
-    allowOrigin(res, origin);
+  const known = gf.opened.get(row);
+  // Answers about a known grant are readable by its origins — the sealed policy's once this
+  // token opened it, else the row's copy: a page learns GRANT_INVALID rather than a bare
+  // network error. The headers are set once per request (they were a visible part of its cost).
+  const readable =
+    origin !== undefined &&
+    (known !== undefined ? originAllowed(known, origin) : gf.corsOf(row).includes(origin));
+  if (readable) allowOrigin(res, origin);
   if (row.revoked || found.member_id === null) throw grantInvalid();
   if (found.data === null || found.data === '' || found.deleted === 1) throw grantInvalid();
-  const policy = openPolicy(gf, token, row);
-  res.removeHeader('access-control-allow-origin');
-  if (origin !== undefined && originAllowed(policy, origin)) allowOrigin(res, origin);
+  const policy = known ?? openPolicy(gf, token, row);
+  if (known === undefined && origin !== undefined) {
+    // Only the sealed policy's origins read what follows.
+    const allowed = originAllowed(policy, origin);
+    if (readable && !allowed) res.removeHeader('access-control-allow-origin');
+    else if (!readable && allowed) allowOrigin(res, origin);
+  }
   checkExpiry(policy, now);
 
   let visitor = await gf.visitorHash(`ip:${clientIpOfNode(req, gf.deps.config)}`);
