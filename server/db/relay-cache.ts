@@ -250,6 +250,8 @@ export class RelayCache {
           break;
         case 'member':
           this.members.delete(pair(e.vaultId, e.accountId));
+          // and the member's grants there (a re-admission revokes them: team-members-repo.ts)
+          this.grants.deleteWhere((g) => g.vault_id === e.vaultId && g.account_id === e.accountId);
           break;
         case 'item':
           this.items.delete(pair(e.vaultId, e.itemId));

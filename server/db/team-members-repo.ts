@@ -133,6 +133,16 @@ export async function addMember(
         .where('vault_id', '=', vaultId)
         .where('account_id', '=', req.accountId)
         .execute();
+      // A removal ended this member's grants; coming back does not bring them back (they were
+      // shown as ended, and their tokens may be anywhere). The member event drops them from
+      // every relay's cache (relay-cache.ts).
+      await tx
+        .updateTable('grants')
+        .set({ revoked_at: now })
+        .where('vault_id', '=', vaultId)
+        .where('account_id', '=', req.accountId)
+        .where('revoked_at', 'is', null)
+        .execute();
     } else {
       await tx
         .insertInto('vault_members')

@@ -325,6 +325,27 @@ describe('grant forward: the token', () => {
       expect(r.code, end).toBe('GRANT_INVALID');
     }
   });
+
+  it('a removed member invited again does not bring their old grants back', async () => {
+    const t = await teamGrant(w.relay.url, `http://${w.api.hostPort}`);
+    expect((await grantForward(w.relay.url, t.grant, tpl())).status).toBe(200);
+    await t.removeMember();
+    expect((await grantForward(w.relay.url, t.grant, tpl())).code).toBe('GRANT_INVALID');
+    await t.readdMember();
+    // The member forwards again (here with a wrong key: the lookup alone fills the relay cache
+    // with the membership and the item, next to the grant row cached before the re-admission).
+    const itemId = (await call(w.relay.url, 'GET', '/v1/grants', { token: t.owner.token })).json
+      .grants[0].itemId as string;
+    const own = await call(w.relay.url, 'POST', '/v1/forward', {
+      token: t.member.token,
+      body: {
+        ...tpl(),
+        secrets: [{ name: 'x', vaultId: t.vaultId, itemId, itemKey: 'k'.repeat(43) }],
+      },
+    });
+    expect(own.json.error.code).toBe('DECRYPTION_FAILED');
+    expect((await grantForward(w.relay.url, t.grant, tpl())).code).toBe('GRANT_INVALID');
+  });
 });
 
 describe('grant forward: audit and scans', () => {

@@ -6,7 +6,7 @@ import type { GrantPolicy } from '../../shared/protocol/grant.js';
 import type { SecretRef } from '../../shared/protocol/forward.js';
 import { addSecret, pullAll, removeSecret } from '../../shared/client/index.js';
 import { createGrant } from '../../shared/client/grants.js';
-import { removeMember as removeTeamMember } from '../../shared/client/team.js';
+import { inviteMember, removeMember as removeTeamMember } from '../../shared/client/team.js';
 import { call, type Reply } from './http.js';
 import { makeTeam, newDevice, type Device } from './team-fixtures.js';
 
@@ -139,6 +139,8 @@ export async function teamGrant(
   grant: { id: string; token: string };
   deleteSecret: () => Promise<void>;
   removeMember: () => Promise<void>;
+  /** the owner invites the removed member again */
+  readdMember: () => Promise<void>;
 }> {
   const owner = await newDevice(relayUrl, 'grant-owner');
   const member = await newDevice(relayUrl, 'grant-member');
@@ -165,6 +167,9 @@ export async function teamGrant(
     removeMember: async () => {
       await pullAll(owner.relay, owner.store);
       await removeTeamMember(owner.relay, owner.store, vaultId, member.email);
+    },
+    readdMember: async () => {
+      await inviteMember(owner.relay, owner.store, vaultId, member.email, { role: 'member' });
     },
   };
 }
