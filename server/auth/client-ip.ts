@@ -4,6 +4,7 @@
 // socket's peer is the client, whatever the headers say.
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
+import ipaddr from 'ipaddr.js';
 import type { AppEnv } from '../http/app-env.js';
 
 /** trustProxy: believe the last X-Forwarded-For entry from anyone; trustedProxies: only from these peers */
@@ -52,4 +53,25 @@ export function clientIp(c: Context<AppEnv>, trust: ProxyTrust | boolean): strin
     c.req.header('x-forwarded-for'),
     trust,
   );
+}
+
+/**
+ * The client as one party for per-client limits: an IPv4 address as it is, an IPv6 address as
+ * its /64 (every IPv6 client holds at least that many addresses; per address, one client would
+ * have 2^64 budgets). Anything unparsable is kept as written.
+ */
+export function clientKey(ip: string): string {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.parse(ip);
+  } catch {
+    return ip;
+  }
+  if (addr.kind() === 'ipv4') return addr.toString();
+  const v6 = addr as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+  return `${v6.parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
 }

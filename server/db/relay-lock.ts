@@ -3,6 +3,8 @@
 // `<db>.lock`, for as long as it runs; the kernel releases it when the process ends, even on
 // SIGKILL, so there is no stale lock to clean up. The database file itself stays readable by
 // other processes (backups, inspection); only a second relay is kept out.
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
 export interface RelayLock {
@@ -24,9 +26,21 @@ export class RelayLockedError extends Error {
 /** A relay that was just killed may take a moment to die; a live one never lets go. */
 const WAIT_MS = 2000;
 
+/**
+ * The file's one name: symlinks resolved (the file's, or its directory's when it does not exist
+ * yet), so two spellings of one database take the same lock file.
+ */
+function canonical(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return join(realpathSync(dirname(file)), basename(file));
+  }
+}
+
 /** Takes the lock of a SQLite database file, or throws RelayLockedError after WAIT_MS. */
 export function lockSqliteFile(dbFile: string): RelayLock {
-  const path = `${dbFile}.lock`;
+  const path = `${canonical(dbFile)}.lock`;
   const lock = new BetterSqlite3(path, { timeout: WAIT_MS });
   try {
     // No journal file: taking the lock then writes nothing, so a relay restarts on a full disk

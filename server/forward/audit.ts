@@ -197,7 +197,8 @@ function hostOf(url: string): string {
  * the request's end writes the rows.
  */
 export class ForwardAudit {
-  private readonly targets: Array<{ vaultId: string; secretName: string }> = [];
+  /** `member`: the account was found to be a live member of the vault; only those get a row */
+  private readonly targets: Array<{ vaultId: string; secretName: string; member: boolean }> = [];
   private readonly createdAt: number;
   /** the destination's host once the url was parsed (saves parsing it again) */
   private host: string | undefined;
@@ -214,9 +215,20 @@ export class ForwardAudit {
     this.createdAt = createdAt;
   }
 
-  /** The template passed its checks: every secret it names gets a row from now on. */
+  /**
+   * The template passed its checks: every secret it names gets a row from now on — once its
+   * vault's membership is found (member()). A secret named after one that failed was never looked
+   * up: the vault may be anyone's, and its log gets no row the caller could write into it.
+   */
   expectSecrets(refs: readonly SecretRef[]): void {
-    for (const ref of refs) this.targets.push({ vaultId: ref.vaultId, secretName: ref.name });
+    for (const ref of refs)
+      this.targets.push({ vaultId: ref.vaultId, secretName: ref.name, member: false });
+  }
+
+  /** The account is a live member of this secret's vault (its row was found). */
+  member(ref: SecretRef): void {
+    for (const t of this.targets)
+      if (t.vaultId === ref.vaultId && t.secretName === ref.name) t.member = true;
   }
 
   /** An item opened: its row carries the item's own, authenticated name. */
@@ -242,6 +254,7 @@ export class ForwardAudit {
     const host = this.host ?? hostOf(this.req.request.url);
     const ms = durationMs ?? performance.now() - this.t0;
     for (const t of this.targets) {
+      if (!t.member) continue;
       this.writer.record({
         vaultId: t.vaultId,
         accountId: this.accountId,

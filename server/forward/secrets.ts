@@ -69,6 +69,7 @@ export async function resolveSecrets(
   try {
     for (const [i, ref] of refs.entries()) {
       const row = i === 0 ? firstRow : await hot.findMemberItem(ref.vaultId, ref.itemId, accountId);
+      if (row) audit.member(ref);
       const { payload, keyHash } = openItem(ref, itemData(row));
       audit.opened(ref, payload.name);
       out.push({ name: ref.name, vaultId: ref.vaultId, itemId: ref.itemId, payload, keyHash });

@@ -48,8 +48,9 @@ export const PUBLIC_PAYLOAD_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Every string leaf of `payload` not under a public key, to depth 8. A template's `fields` are
- * all secret whatever their names (a field may be called `region` or `username`).
+ * Every string leaf of `payload` not under a public key, to depth 8. A template's `fields` and an
+ * hmac secret's `hmac.fields` are all secret whatever their names (a field may be called `region`
+ * or `username`): the relay scrubs every one of them too (server/forward/values.ts).
  */
 export function secretStrings(payload: unknown): string[] {
   const out: string[] = [];
@@ -59,7 +60,7 @@ export function secretStrings(payload: unknown): string[] {
     else if (Array.isArray(value)) for (const v of value) walk(v, key, depth + 1, anyKey);
     else if (value !== null && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
-        walk(v, k, depth + 1, anyKey || (depth === 0 && k === 'fields'));
+        walk(v, k, depth + 1, anyKey || (k === 'fields' && (depth === 0 || key === 'hmac')));
       }
     }
   };

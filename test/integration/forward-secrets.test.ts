@@ -259,6 +259,22 @@ describe('forward: secret types, access, audit, no leaks', () => {
       mallory.token,
     );
     expect(swapped.json.error.code).toBe('SECRET_NOT_FOUND');
+    // Nor does naming it second, after one of their own that fails (here: no such item): the
+    // refusal is audited only in vaults the account was found to be a member of — never in the
+    // victim's log, whose name and origin would be Mallory's to choose.
+    const behind = await w.forward(
+      fwd({ url: `${w.api.url}/reflect`, headers: { a: '$CLIENT_SECRET', b: '$(secret:mine)' } }, [
+        {
+          name: 'own',
+          vaultId: mallory.vaultId,
+          itemId: toBase64url(randomBytes(16)),
+          itemKey: toBase64url(randomBytes(32)),
+        },
+        ref,
+      ]),
+      mallory.token,
+    );
+    expect(behind.json.error.code).toBe('SECRET_NOT_FOUND');
     expect(w.api.requests.length).toBe(before);
   });
 

@@ -163,6 +163,25 @@ describe('grant forward: a forged Origin gets no further than the policy', () =>
     expect((await grantForward(w.relay.url, g, tpl(), { xff: '203.0.113.8' })).status).toBe(200);
   });
 
+  it('an IPv6 visitor is its /64: other addresses of it get no fresh rate', async () => {
+    // Every IPv6 client holds at least a /64: per address, one visitor would have 2^64 rates and
+    // could use up the grant's quota alone.
+    const g = await grant({ ratePerMinute: 2 });
+    const codes: Array<string | undefined> = [];
+    for (const xff of [
+      '2001:db8:1:2::1',
+      '2001:db8:1:2::2',
+      '2001:DB8:1:2:0:0:0:3',
+      '2001:db8:1:2:ab::9',
+    ])
+      codes.push((await grantForward(w.relay.url, g, tpl(), { xff })).code);
+    expect(codes).toEqual([undefined, undefined, 'RATE_LIMITED', 'RATE_LIMITED']);
+    // Another /64 is another visitor.
+    expect((await grantForward(w.relay.url, g, tpl(), { xff: '2001:db8:1:3::1' })).status).toBe(
+      200,
+    );
+  });
+
   it('quota per day for the whole grant, whoever asks', async () => {
     const g = await grant({ quotaPerDay: 4 });
     const codes: Array<string | undefined> = [];

@@ -3,6 +3,9 @@
 // cache through NOTIFY; a relay whose listening connection is cut drops its cache and serves
 // uncached (fail closed) until it listens again. forward-session.test.ts covers one relay.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretRef } from '../../shared/protocol/forward.js';
@@ -45,6 +48,21 @@ describe('relay cache on SQLite: one relay per file', () => {
       /relay exited \(1\) before listening:[\s\S]*another relay is already serving .*keyhole\.db/,
     );
     // The first relay is unaffected.
+    const me = await call(w.relay.url, 'GET', '/v1/accounts/me', { token: w.token });
+    expect(me.status).toBe(200);
+  });
+
+  it('a second relay reaching the same file through a symlink is kept out too', async () => {
+    // The lock file is named after the database's real path, not the spelling KEYHOLE_DB uses.
+    const link = join(mkdtempSync(join(tmpdir(), 'keyhole-link-')), 'alias.db');
+    symlinkSync(w.dbPath, link);
+    const second = await spawnRelay({ db: link, env: w.relayEnv }).then(
+      async (r) => (await r.stop(), 'a second relay started'),
+      (err: unknown) => String(err),
+    );
+    expect(second).toMatch(
+      /relay exited \(1\) before listening:[\s\S]*another relay is already serving/,
+    );
     const me = await call(w.relay.url, 'GET', '/v1/accounts/me', { token: w.token });
     expect(me.status).toBe(200);
   });

@@ -57,4 +57,22 @@ describe('crypto boundaries', () => {
     const index = readFileSync(join(ROOT, 'shared/crypto/index.ts'), 'utf8');
     expect(index.replace(/\/\/.*$/gm, '')).not.toMatch(uses);
   });
+
+  it('code outside the crypto core reaches it through index.ts only (no raw AEAD with a nonce of its own)', () => {
+    // aead.ts's aeadEncryptInto takes any nonce and is no …With twin: only envelope.ts may call it.
+    // Modules that export no key, nonce or randomness handling may be imported directly.
+    const direct = new Set(['index', 'kdf', 'base64url']);
+    const imports = /from\s+['"]((?:\.\.?\/)+(?:shared\/)?crypto\/([\w-]+)\.js)['"]/g;
+    const offenders = ['shared', 'server', 'cli', 'extension']
+      .flatMap((dir) => sources(dir))
+      .filter((f) => !f.startsWith(join('shared', 'crypto')) && !/\.(test|spec)\.tsx?$/.test(f))
+      .flatMap((f) =>
+        [...readFileSync(join(ROOT, f), 'utf8').matchAll(imports)]
+          .filter((m) => !direct.has(m[2] as string))
+          .map((m) => `${f}: ${m[1]}`),
+      );
+    expect(offenders).toEqual([]);
+    const index = readFileSync(join(ROOT, 'shared/crypto/index.ts'), 'utf8');
+    expect(index.replace(/\/\/.*$/gm, '')).not.toMatch(/\baeadEncryptInto\b/);
+  });
 });

@@ -7,6 +7,8 @@ import {
   decodeJsonEscapes,
   payloadSecrets,
 } from '../../shared/client/decoded-scrub.js';
+import type { SecretPayload } from '../../shared/protocol/secret.js';
+import { maskValues } from '../../cli/agent/mask.js';
 
 const SECRET = 'sk-live-4f9Qz/7+Kw';
 const enc = new TextEncoder();
@@ -135,5 +137,25 @@ describe('DecodedScrubber', () => {
         allowedHosts: ['h'],
       }).sort(),
     ).toEqual(['secret-region-value', 'secret-user-value']);
+  });
+
+  it('payloadSecrets: every hmac field is secret too, whatever its name (the relay scrubs them all)', () => {
+    const hmac = {
+      name: 'ex',
+      type: 'hmac',
+      hmac: {
+        key: 'hmac-key-value-1',
+        message: '{timestamp}{method}{path}',
+        signatureHeader: 'x-sig',
+        fields: { username: 'secret-pass-phrase', region: 'secret-region-two', id: 'key-id-3' },
+      },
+      allowedHosts: ['h'],
+    } as const;
+    expect(payloadSecrets(hmac).sort()).toEqual(
+      ['hmac-key-value-1', 'key-id-3', 'secret-pass-phrase', 'secret-region-two'].sort(),
+    );
+    expect(maskValues(hmac as unknown as SecretPayload)).toEqual(
+      expect.arrayContaining(['secret-pass-phrase', 'secret-region-two']),
+    );
   });
 });

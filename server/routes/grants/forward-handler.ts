@@ -18,7 +18,7 @@ import {
 import { KeyholeError } from '../../../shared/errors.js';
 import { GrantForwardRequest, type GrantPolicy } from '../../../shared/protocol/grant.js';
 import type { ForwardRequest } from '../../../shared/protocol/forward.js';
-import { clientIpOfNode } from '../../auth/client-ip.js';
+import { clientIpOfNode, clientKey } from '../../auth/client-ip.js';
 import { GrantCounters } from '../../db/grant-counters.js';
 import { grantStatements, type GrantRow, type GrantStatements } from '../../db/grant-statements.js';
 import type { CachedGrant } from '../../db/relay-cache.js';
@@ -265,7 +265,8 @@ async function serve(
   }
   checkExpiry(policy, now);
 
-  let visitor = await gf.visitorHash(`ip:${clientIpOfNode(req, gf.deps.config)}`);
+  // An IPv6 visitor is its /64 (client-ip.ts clientKey): its other addresses are no new visitor.
+  let visitor = await gf.visitorHash(`ip:${clientKey(clientIpOfNode(req, gf.deps.config))}`);
   const refuse = (err: KeyholeError): never => {
     forwarder.audit.record({
       vaultId: row.vault_id,
