@@ -227,6 +227,28 @@ describe.each(STORES)('relay auth on $name', (target) => {
     expect(codes).toEqual([401, 401, 401, 401, 429]);
   });
 
+  it('counts an IPv6 client as its /64: other addresses of it get no fresh budget', async () => {
+    const fresh = await target.setup();
+    const strict = await relayOn(fresh.db, {
+      env: { KEYHOLE_LOGIN_FAILS_PER_IP: '3', KEYHOLE_TRUST_PROXY: '127.0.0.1' },
+    });
+    extra.push({ ...strict, stop: () => strict.stop().then(() => fresh.teardown()) });
+    const codes: number[] = [];
+    for (const xff of [
+      '2001:db8:5:6::1',
+      '2001:db8:5:6::2',
+      '2001:db8:5:6:1::3',
+      '2001:db8:5:6::4',
+    ]) {
+      const r = await call(strict.url, 'POST', '/v1/auth/login', {
+        body: { email: `v6-${codes.length}-${Date.now()}@example.test`, authKey: newKey() },
+        headers: { 'x-forwarded-for': xff },
+      });
+      codes.push(r.status);
+    }
+    expect(codes).toEqual([401, 401, 401, 429]);
+  });
+
   it('validates bodies: names the field, never echoes the value', async () => {
     const account = fakeAccount();
     const bad = { ...account.signup, authKey: 'NOT-A-KEY-sentinel-value' };

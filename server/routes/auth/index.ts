@@ -7,7 +7,7 @@ import type {
   PreloginResponse,
   SignupResponse,
 } from '../../../shared/protocol/auth.js';
-import { clientIp } from '../../auth/client-ip.js';
+import { clientIp, clientKey } from '../../auth/client-ip.js';
 import { fakeKdf } from '../../auth/fake-kdf.js';
 import { createAccount, findAccountByEmail, keyBundleOf } from '../../db/accounts-repo.js';
 import { createSession, revokeSession } from '../../db/sessions-repo.js';
@@ -30,7 +30,8 @@ export function createAuthRoutes(deps: AppDeps, services: Services): Hono<AppEnv
 
   app.post('/signup', async (c) => {
     const req = await readJson(c, SignupRequest);
-    await services.throttle.signup(clientIp(c, deps.config));
+    // Throttled per client: an IPv6 client is its /64 (client-ip.ts clientKey).
+    await services.throttle.signup(clientKey(clientIp(c, deps.config)));
     // Signup says when an email is taken (409): see docs/protocol.md, "Account enumeration".
     if (await findAccountByEmail(db, req.email)) throw new KeyholeError('ACCOUNT_EXISTS');
     const authHash = await services.hasher.hash(req.authKey);
@@ -40,7 +41,7 @@ export function createAuthRoutes(deps: AppDeps, services: Services): Hono<AppEnv
 
   app.post('/login', async (c) => {
     const { email, authKey } = await readJson(c, LoginRequest);
-    const ip = clientIp(c, deps.config);
+    const ip = clientKey(clientIp(c, deps.config));
     await services.throttle.beforeLogin(email, ip);
     const account = await findAccountByEmail(db, email);
     // Unknown email and wrong key: the same argon2 work, the same answer.
