@@ -182,6 +182,34 @@ describe('grant forward: a forged Origin gets no further than the policy', () =>
     );
   });
 
+  it('a visitor over its rate reaches nothing, not even the token endpoint of a minting secret', async () => {
+    // A token endpoint that never gives a token: nothing is cached, every build would ask it again.
+    const minting = await w.addSecret({
+      name: 'minting',
+      type: 'oauth',
+      oauth: {
+        grant: 'client_credentials',
+        tokenUrl: `${w.api.url}/no-token-here`,
+        clientId: 'cid-rate',
+        clientSecret: 'cs-rate-7f3a9d2e',
+      },
+      allowedHosts: [`http://${w.api.hostPort}`],
+    });
+    const g = await makeGrant(w.relay.url, w.token, minting, { ratePerMinute: 2 });
+    grants.push(g);
+    const before = w.api.requests.filter((q) => q.path === '/no-token-here').length;
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 6; i++)
+      codes.push((await grantForward(w.relay.url, g, tpl(), { xff: '203.0.113.99' })).code);
+    expect(codes.slice(2)).toEqual([
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+    ]);
+    expect(w.api.requests.filter((q) => q.path === '/no-token-here').length - before).toBe(2);
+  });
+
   it('quota per day for the whole grant, whoever asks', async () => {
     const g = await grant({ quotaPerDay: 4 });
     const codes: Array<string | undefined> = [];

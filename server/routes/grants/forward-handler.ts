@@ -320,6 +320,22 @@ async function serve(
   } catch (err) {
     refuse(err as KeyholeError);
   }
+  const minute = Math.floor(now / MINUTE);
+  const day = Math.floor(now / DAY);
+  const rate = policy.ratePerMinute;
+  if (rate !== null) {
+    // Before the request is built: building may reach a token endpoint (oauth, jwt, github-app),
+    // and a visitor over its rate reaches nothing — nor does one whose request cannot be built.
+    const key = `r:${grantId}:${visitor}:${minute}`;
+    const taken = gf.counters.take('rate', key, rate, (minute + 2) * MINUTE, now);
+    if (!(taken === true || (taken !== false && (await taken)))) {
+      refuse(
+        new KeyholeError('RATE_LIMITED', 'Too many requests from this visitor.', {
+          retryAfter: ((minute + 1) * MINUTE - now) / 1000,
+        }),
+      );
+    }
+  }
 
   let itemKey: Uint8Array;
   try {
@@ -343,7 +359,6 @@ async function serve(
   wipe(itemKey);
   if (origin !== undefined) req2.origin = origin.slice(0, 300);
 
-  const rate = policy.ratePerMinute;
   const quota = policy.quotaPerDay;
   try {
     await forwardAuthorized(
@@ -361,23 +376,11 @@ async function serve(
           // On exactly what will be sent: the substituted destination and method.
           checkMethod(policy, prepared.outgoing.method);
           checkPath(policy, prepared.outgoing.dest);
-          const minute = Math.floor(now / MINUTE);
-          const day = Math.floor(now / DAY);
-          const counters = gf.counters;
-          if (rate !== null) {
-            const key = `r:${grantId}:${visitor}:${minute}`;
-            const taken = counters.take('rate', key, rate, (minute + 2) * MINUTE, now);
-            if (!(taken === true || (taken !== false && (await taken)))) {
-              throw new KeyholeError('RATE_LIMITED', 'Too many requests from this visitor.', {
-                retryAfter: ((minute + 1) * MINUTE - now) / 1000,
-              });
-            }
-          }
-          // Counted only once the rate let the request through: one visitor over its rate
-          // cannot use up everyone's quota.
+          // Counted only for what is sent, once the rate let the request through: one visitor
+          // over its rate cannot use up everyone's quota.
           if (quota !== null) {
             const key = `q:${grantId}:${day}`;
-            const taken = counters.take('quota', key, quota, (day + 2) * DAY, now);
+            const taken = gf.counters.take('quota', key, quota, (day + 2) * DAY, now);
             if (!(taken === true || (taken !== false && (await taken)))) {
               throw new KeyholeError('RATE_LIMITED', "This grant's daily quota is used up.", {
                 retryAfter: ((day + 1) * DAY - now) / 1000,
