@@ -58,12 +58,15 @@ export function clientIp(c: Context<AppEnv>, trust: ProxyTrust | boolean): strin
 /**
  * The client as one party for per-client limits: an IPv4 address as it is, an IPv6 address as
  * its /64 (every IPv6 client holds at least that many addresses; per address, one client would
- * have 2^64 budgets). Anything unparsable is kept as written.
+ * have 2^64 budgets); a port beside the address is dropped. Anything unparsable is kept as written.
  */
 export function clientKey(ip: string): string {
+  // Some proxies write `ip:port` or `[ipv6]:port`: a new connection is not a new client.
+  const bare =
+    /^\[([^\]]+)\](?::\d+)?$/.exec(ip)?.[1] ?? /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(ip)?.[1] ?? ip;
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
-    addr = ipaddr.parse(ip);
+    addr = ipaddr.parse(bare);
   } catch {
     return ip;
   }
