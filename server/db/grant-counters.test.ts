@@ -100,4 +100,17 @@ describe('GrantCounters', () => {
     // v0 was dropped with 2 unused units: its window is used up, not reset.
     expect(await c.take('rate', 'v0', 3, 1e15, 0)).toBe(false);
   });
+
+  it('many new visitors do not push a quota out: its reserved units are not stranded', async () => {
+    // Otherwise visitors from many addresses would drain a quota by eviction, not by use.
+    const s = fakeStore();
+    const c = new GrantCounters(s.reserve, true, 10);
+    expect(await c.take('quota', 'q', 6400, 1e15, 0)).toBe(true); // a block of 100
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 50; i++) await c.take('rate', `v${round}-${i}`, 3, 1e15, 0);
+      expect(await c.take('quota', 'q', 6400, 1e15, 0)).toBe(true);
+    }
+    expect(c.size).toBeLessThanOrEqual(10);
+    expect(s.rows.get('q')).toBe(100); // still the first block: nothing stranded
+  });
 });

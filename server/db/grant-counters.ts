@@ -19,6 +19,7 @@ const SHARED_RATE_BLOCK_MAX = 64;
 const MAX_HELD = 50_000;
 
 interface Held {
+  kind: CounterKind;
   /** reserved in the store, not yet used */
   left: number;
   /** the store's count after our last reservation (every relay's uses and reservations) */
@@ -101,7 +102,7 @@ export class GrantCounters {
     }
     let h = this.held.get(key);
     if (h === undefined) {
-      h = { left: 0, seen: 0, exhausted: false, expiresAt };
+      h = { kind, left: 0, seen: 0, exhausted: false, expiresAt };
       this.held.set(key, h);
       if (this.held.size > this.maxHeld) this.dropOldest();
     }
@@ -114,10 +115,18 @@ export class GrantCounters {
     return true;
   }
 
+  /**
+   * Rate windows go first: there is one per visitor, so visitors from many addresses could
+   * otherwise push out a grant's quota (one per grant and day) and strand its block again and
+   * again — draining it by eviction rather than by use.
+   */
   private dropOldest(): void {
-    for (const key of this.held.keys()) {
-      this.held.delete(key);
-      if (this.held.size <= this.maxHeld) return;
+    for (const pass of ['rate', 'quota'] as const) {
+      for (const [key, h] of this.held) {
+        if (h.kind !== pass) continue;
+        this.held.delete(key);
+        if (this.held.size <= this.maxHeld) return;
+      }
     }
   }
 
