@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { AuditQuery, AuditResponse } from '../../shared/protocol/team.js';
 import type { Database } from './schema.js';
-import { MANAGER_ROLES, requireTeamMember } from '../routes/teams/access.js';
+import { MANAGER_ROLES, requireTeamMember } from './team-access.js';
 
 export async function readTeamAudit(
   db: Kysely<Database>,

@@ -16,7 +16,7 @@ import {
   requireManager,
   requireMayTouchRole,
   requireTeamMember,
-} from '../routes/teams/access.js';
+} from './team-access.js';
 import { appendStatement } from './team-statements-repo.js';
 
 /** The creator becomes the owner, holding the vault key sealed to itself at generation 0. */

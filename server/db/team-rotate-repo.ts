@@ -16,7 +16,7 @@ import {
   requireManager,
   requireMayTouchRole,
   requireTeamMember,
-} from '../routes/teams/access.js';
+} from './team-access.js';
 import { appendStatement } from './team-statements-repo.js';
 
 /** Rows per multi-row upsert (8 columns each: well under SQLite's bound-variable limit). */

@@ -11,7 +11,7 @@ import {
   requireMayTouchRole,
   requireTeamMember,
   type Db,
-} from '../routes/teams/access.js';
+} from './team-access.js';
 import type { Role } from '../../shared/protocol/vault.js';
 
 export interface StatementClaim {

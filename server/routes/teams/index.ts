@@ -20,7 +20,7 @@ import type { AppEnv } from '../../http/app-env.js';
 import { parseWith, readJson, readQuery } from '../../http/validate.js';
 import { limitBody } from '../../middleware/body-limit.js';
 import { requireSession } from '../../middleware/session.js';
-import { listActiveMembers, requireTeamMember } from './access.js';
+import { listActiveMembers, requireTeamMember } from '../../db/team-access.js';
 import { readTeamAudit } from '../../db/team-audit-repo.js';
 import {
   DEFAULT_KEY_LOOKUP_LIMIT,

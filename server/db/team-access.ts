@@ -1,8 +1,8 @@
 // Who may do what in a team vault (docs/teams.md, "Roles"), and the lookups those checks need.
 import type { Kysely, Transaction } from 'kysely';
-import { KeyholeError } from '../../../shared/errors.js';
-import type { Role } from '../../../shared/protocol/vault.js';
-import type { Database, VaultMembersTable, VaultsTable } from '../../db/schema.js';
+import { KeyholeError } from '../../shared/errors.js';
+import type { Role } from '../../shared/protocol/vault.js';
+import type { Database, VaultMembersTable, VaultsTable } from './schema.js';
 
 export type Db = Kysely<Database> | Transaction<Database>;
 
