@@ -8,16 +8,32 @@ import { SecretName } from './secret.js';
 export { HTTP_METHODS };
 export const HttpMethod = z.enum(HTTP_METHODS);
 
+/**
+ * The forward body's bounds, read by the schema below and by the relay's hand check of the common
+ * shape (server/routes/forward/forward-body.ts), so the two cannot drift apart.
+ */
+export const FORWARD_LIMITS = {
+  urlMax: 8192,
+  headerNameMax: 256,
+  headerValueMax: 16_384,
+  paramNameMax: 256,
+  secretsMax: 8,
+  originMax: 300,
+  queueMax: 128,
+  expiresMax: 86_400,
+} as const;
+const L = FORWARD_LIMITS;
+
 export const ParamValue = z.union([z.string(), z.number(), z.boolean()]);
 
 /** The request template, as a page writes it (Skapi's fields). */
 export const RequestTemplate = z.object({
-  url: z.string().min(1).max(8192),
+  url: z.string().min(1).max(L.urlMax),
   method: HttpMethod.default('GET'),
-  headers: z.record(z.string().max(256), z.string().max(16_384)).default({}),
+  headers: z.record(z.string().max(L.headerNameMax), z.string().max(L.headerValueMax)).default({}),
   /** JSON value (sent as JSON) or a string (sent as is) */
   data: z.unknown().optional(),
-  params: z.record(z.string().max(256), ParamValue).optional(),
+  params: z.record(z.string().max(L.paramNameMax), ParamValue).optional(),
 });
 
 /** One secret the template uses, and the key that opens exactly that item. */
@@ -31,13 +47,13 @@ export const SecretRef = z.object({
 
 export const ForwardRequest = z.object({
   request: RequestTemplate,
-  secrets: z.array(SecretRef).min(1).max(8),
+  secrets: z.array(SecretRef).min(1).max(L.secretsMax),
   /** the calling page's origin, as the browser reported it to the extension (for the audit log) */
-  origin: z.string().max(300).optional(),
+  origin: z.string().max(L.originMax).optional(),
   /** Skapi: queued requests with the same (url, method, queue) run one at a time, in order */
-  queue: z.string().max(128).optional(),
+  queue: z.string().max(L.queueMax).optional(),
   /** Skapi: seconds the request record is kept for polling */
-  expires: z.number().int().min(1).max(86_400).optional(),
+  expires: z.number().int().min(1).max(L.expiresMax).optional(),
   /** Skapi: when set, the relay answers 202 with a request id to poll instead of the response */
   poll: z.number().int().min(0).optional(),
 });

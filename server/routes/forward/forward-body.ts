@@ -6,7 +6,9 @@
 // (test/fuzz/forward-body.test.ts compares the two on arbitrary input).
 import { KeyholeError } from '../../../shared/errors.js';
 import { SECRET_NAME_RE } from '../../../shared/policy/secret-name.js';
+import { ID_RE, KEY32_RE } from '../../../shared/protocol/common.js';
 import {
+  FORWARD_LIMITS as L,
   ForwardRequest,
   HTTP_METHODS,
   type HttpMethod,
@@ -26,8 +28,6 @@ export function parseForwardBody(text: string): ForwardRequest {
   return fastForwardRequest(json) ?? parseWith(ForwardRequest, json, 'body');
 }
 
-const ID_RE = /^[A-Za-z0-9_-]{22}$/;
-const KEY32_RE = /^[A-Za-z0-9_-]{43}$/;
 const METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
 type Plain = Record<string, unknown>;
@@ -67,7 +67,7 @@ function headersOf(value: unknown): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const k in value) {
     const v = value[k];
-    if (k.length > 256 || !shortString(v, 16_384)) return undefined;
+    if (k.length > L.headerNameMax || !shortString(v, L.headerValueMax)) return undefined;
     out[k] = v;
   }
   return out;
@@ -77,7 +77,7 @@ function paramsOf(value: Plain): Record<string, string | number | boolean> | und
   const out: Record<string, string | number | boolean> = {};
   for (const k in value) {
     const v = value[k];
-    if (k.length > 256) return undefined;
+    if (k.length > L.paramNameMax) return undefined;
     if (
       typeof v === 'string' ||
       typeof v === 'boolean' ||
@@ -92,7 +92,7 @@ function paramsOf(value: Plain): Record<string, string | number | boolean> | und
 function templateOf(value: unknown): RequestTemplate | undefined {
   if (!plain(value) || !onlyKeys(value, TEMPLATE)) return undefined;
   const { url, method = 'GET' } = value;
-  if (typeof url !== 'string' || url.length < 1 || url.length > 8192) return undefined;
+  if (typeof url !== 'string' || url.length < 1 || url.length > L.urlMax) return undefined;
   if (typeof method !== 'string' || !METHODS.has(method)) return undefined;
   const headers = headersOf(value.headers);
   if (!headers) return undefined;
@@ -123,7 +123,7 @@ export function fastForwardRequest(json: unknown): ForwardRequest | undefined {
   const request = templateOf(json.request);
   if (!request) return undefined;
   const list = json.secrets;
-  if (!Array.isArray(list) || list.length < 1 || list.length > 8) return undefined;
+  if (!Array.isArray(list) || list.length < 1 || list.length > L.secretsMax) return undefined;
   const secrets: SecretRef[] = [];
   for (const item of list) {
     const ref = refOf(item);
@@ -133,15 +133,15 @@ export function fastForwardRequest(json: unknown): ForwardRequest | undefined {
   const out: ForwardRequest = { request, secrets };
   const { origin, queue, expires, poll } = json;
   if (origin !== undefined) {
-    if (!shortString(origin, 300)) return undefined;
+    if (!shortString(origin, L.originMax)) return undefined;
     out.origin = origin;
   }
   if (queue !== undefined) {
-    if (!shortString(queue, 128)) return undefined;
+    if (!shortString(queue, L.queueMax)) return undefined;
     out.queue = queue;
   }
   if (expires !== undefined) {
-    if (!intIn(expires, 1, 86_400)) return undefined;
+    if (!intIn(expires, 1, L.expiresMax)) return undefined;
     out.expires = expires;
   }
   if (poll !== undefined) {
